@@ -1,0 +1,5 @@
+import createError from '@fastify/error'
+
+export const errors = {
+  invalidOption: createError('SHIPYARD_ZIP_INVALID_OPTION', '%s', 500),
+}

@@ -1,0 +1,30 @@
+import { defineConfig } from 'vitest/config'
+
+// One inline project per package/app: glob-listed per-package configs did not inherit these resolve conditions.
+const sourceConditions = ['@shipyard/source', 'module', 'node', 'development|production']
+
+const projects = [
+  'packages/zip-stream',
+  'packages/health-watchdog',
+  'packages/form-widgets',
+  'packages/host-landing',
+  'packages/s3-upload',
+  'apps/server',
+  'scripts',
+]
+
+export default defineConfig({
+  // Tests run on src/ through the `@shipyard/source` export condition, no build needed.
+  // The rest of the list is Vite's default server conditions, which setting the option replaces.
+  resolve: { conditions: sourceConditions },
+  ssr: { resolve: { conditions: sourceConditions } },
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
+    projects: projects.map((root) => ({
+      extends: true,
+      test: { name: root.split('/').pop(), root },
+    })),
+  },
+})
