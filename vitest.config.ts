@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { defineConfig } from 'vitest/config'
 
 // One inline project per package/app: glob-listed per-package configs did not inherit these resolve conditions.
@@ -24,7 +25,12 @@ export default defineConfig({
     typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
     projects: projects.map((root) => ({
       extends: true,
-      test: { name: root.split('/').pop(), root },
+      test: {
+        name: root.split('/').pop(),
+        root,
+        // A project starts the real services its tests need (databases, S3, proxies) in test/global-setup.ts.
+        globalSetup: existsSync(`${root}/test/global-setup.ts`) ? ['test/global-setup.ts'] : [],
+      },
     })),
   },
 })
