@@ -13,6 +13,8 @@ export interface ConfigKey {
   description: string
   /** secrets are never logged or printed by `config check` */
   secret?: boolean
+  /** a secret generated into the data dir in development when unset (required in production) */
+  generate?: boolean
 }
 
 export type KeysOf<T extends readonly ConfigKey[]> = { [K in T[number] as K['key']]: z.output<K['schema']> }

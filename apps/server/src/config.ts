@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { booleanFromString, integerFromString, type ConfigKey, type KeysOf } from './config-keys.js'
+import { resolveSecrets, SECRET_KEYS } from './secrets.js'
 import * as downloads from './features/downloads.js'
 import * as forms from './features/forms.js'
 import * as health from './features/health.js'
@@ -15,6 +16,8 @@ const featureList = z.preprocess(
   z.array(z.enum(FEATURES, { error: `must be a comma-separated list of ${FEATURES.join(', ')}` }))
 )
 
+const secretSchema = z.string().min(32, 'must be at least 32 characters').optional()
+
 const coreKeys = [
   { key: 'nodeEnv', env: 'NODE_ENV', schema: z.enum(['development', 'production', 'test']).default('development'), description: 'Mode: `production` requires every secret to be set; `development` generates missing ones into the data dir.' },
   { key: 'host', env: 'HOST', schema: z.string().min(1).default('localhost'), description: 'Interface to listen on (ignored when `SOCKET_PATH` is set).' },
@@ -26,6 +29,9 @@ const coreKeys = [
   { key: 'features', env: 'FEATURES', schema: featureList.default([...FEATURES]), description: `Plugins to mount, comma-separated (${FEATURES.join(', ')}).` },
   { key: 'shutdownTimeout', env: 'SHUTDOWN_TIMEOUT', schema: integerFromString(100, 600_000).default(10_000), description: 'Milliseconds a graceful shutdown may take before the process exits with status 1.' },
   { key: 'trustProxy', env: 'TRUST_PROXY', schema: booleanFromString.default(false), description: 'Trust `X-Forwarded-*` from the peer (enable only behind a proxy).' },
+  { key: 'csrfSecret', env: 'CSRF_SECRET', schema: secretSchema, secret: true, description: 'Signs CSRF tokens of every form (≥ 32 characters). Generated into the data dir in development.' },
+  { key: 'cookieSecret', env: 'COOKIE_SECRET', schema: secretSchema, secret: true, description: 'Signs cookies such as upload flash messages (≥ 32 characters). Generated in development.' },
+  { key: 'adminToken', env: 'ADMIN_TOKEN', schema: secretSchema, secret: true, description: 'Bearer token for admin routes: sign-up export, maintenance, verbose health (≥ 32 characters). Generated in development.' },
 ] as const satisfies readonly ConfigKey[]
 
 /** Every key of the server: the core ones above plus each feature's own (see features/*.ts). */
@@ -33,7 +39,9 @@ export const configKeys: readonly ConfigKey[] = [
   ...coreKeys, ...health.configKeys, ...forms.configKeys, ...downloads.configKeys, ...landing.configKeys, ...uploads.configKeys,
 ]
 
-export type ServerConfig = KeysOf<typeof coreKeys> & KeysOf<typeof health.configKeys> & KeysOf<typeof forms.configKeys> &
+/** Secrets are optional in the schema but always set once loadConfig returns (generated in development). */
+type SecretKey = typeof SECRET_KEYS[number]
+export type ServerConfig = Omit<KeysOf<typeof coreKeys>, SecretKey> & Record<SecretKey, string> & KeysOf<typeof health.configKeys> & KeysOf<typeof forms.configKeys> &
   KeysOf<typeof downloads.configKeys> & KeysOf<typeof landing.configKeys> & KeysOf<typeof uploads.configKeys>
 
 export class ConfigError extends Error {
@@ -82,6 +90,7 @@ export function loadConfig ({ env = process.env, file = env.SHIPYARD_CONFIG }: L
       problems.push(`${source}: ${parsed.error.issues.map((i) => i.message).join('; ')} (got ${shown})`)
     }
   }
+  if (problems.length === 0) problems.push(...resolveSecrets(result, configKeys))
   if (problems.length > 0) throw new ConfigError(problems)
   return result as ServerConfig
 }

@@ -9,8 +9,17 @@ export async function listen (app: FastifyInstance, config: ServerConfig): Promi
     return app.listen({ host: config.host, port: config.port })
   }
   await removeStaleSocket(config.socketPath)
-  const address = await app.listen({ path: config.socketPath })
-  await chmod(config.socketPath, Number.parseInt(config.socketMode, 8))
+  const mode = Number.parseInt(config.socketMode, 8)
+  // The umask makes the socket appear with its final mode, so there is no moment where it is more open than
+  // configured (and "listening" is logged only once it is right); chmod then covers modes a umask cannot express.
+  const previousUmask = process.umask(0o777 & ~mode)
+  let address: string
+  try {
+    address = await app.listen({ path: config.socketPath })
+  } finally {
+    process.umask(previousUmask)
+  }
+  await chmod(config.socketPath, mode)
   return address
 }
 

@@ -1,12 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig, redactConfig } from '../src/config.js'
 
+const tempDir = () => mkdtempSync(join(tmpdir(), 'shipyard-config-'))
+
 describe('loadConfig', () => {
   it('applies defaults when nothing is set', () => {
-    const config = loadConfig({ env: {} })
+    const config = loadConfig({ env: { DATA_DIR: tempDir() } })
     expect(config.port).toBe(3000)
     expect(config.host).toBe('localhost')
     expect(config.features).toEqual(['landing', 'forms', 'uploads', 'downloads', 'health'])
@@ -27,7 +29,7 @@ describe('loadConfig', () => {
     const dir = mkdtempSync(join(tmpdir(), 'shipyard-config-'))
     const file = join(dir, 'config.json')
     writeFileSync(file, JSON.stringify({ port: 4000, logLevel: 'warn' }))
-    const config = loadConfig({ env: { LOG_LEVEL: 'error' }, file })
+    const config = loadConfig({ env: { LOG_LEVEL: 'error', DATA_DIR: dir }, file })
     expect(config.port).toBe(4000)
     expect(config.logLevel).toBe('error')
 
@@ -37,8 +39,41 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: {}, file })).toThrow(/config file/)
   })
 
-  it('redacts nothing that is not a secret', () => {
-    const config = loadConfig({ env: { PORT: '1234' } })
-    expect(redactConfig(config).port).toBe(1234)
+  it('redacts secrets and nothing else', () => {
+    const config = loadConfig({ env: { PORT: '1234', DATA_DIR: tempDir(), CSRF_SECRET: 'c'.repeat(40) } })
+    const shown = redactConfig(config)
+    expect(shown.port).toBe(1234)
+    expect(shown.csrfSecret).toBe('(set)')
+    expect(JSON.stringify(shown)).not.toContain('c'.repeat(40))
+  })
+})
+
+describe('secrets', () => {
+  it('are required in production, each named', () => {
+    let error: unknown
+    try { loadConfig({ env: { NODE_ENV: 'production', DATA_DIR: tempDir(), COOKIE_SECRET: 'k'.repeat(32) } }) } catch (err) { error = err }
+    expect(error).toBeInstanceOf(ConfigError)
+    const problems = (error as ConfigError).problems
+    expect(problems).toHaveLength(2)
+    expect(problems.join('\n')).toMatch(/CSRF_SECRET: required in production/)
+    expect(problems.join('\n')).toMatch(/ADMIN_TOKEN: required in production/)
+  })
+
+  it('are generated once in development and kept in the data dir across restarts', () => {
+    const dataDir = tempDir()
+    const first = loadConfig({ env: { DATA_DIR: dataDir } })
+    expect(first.csrfSecret.length).toBeGreaterThanOrEqual(32)
+    expect(first.cookieSecret).not.toBe(first.csrfSecret)
+    const second = loadConfig({ env: { DATA_DIR: dataDir } })
+    expect(second.csrfSecret).toBe(first.csrfSecret)
+    expect(second.adminToken).toBe(first.adminToken)
+    expect(statSync(join(dataDir, 'secrets.json')).mode & 0o777).toBe(0o600)
+    // a configured value wins over the generated one
+    expect(loadConfig({ env: { DATA_DIR: dataDir, ADMIN_TOKEN: 't'.repeat(32) } }).adminToken).toBe('t'.repeat(32))
+  })
+
+  it('rejects short secrets without echoing them', () => {
+    expect(() => loadConfig({ env: { DATA_DIR: tempDir(), CSRF_SECRET: 'short-secret' } }))
+      .toThrow(/CSRF_SECRET: must be at least 32 characters \(got \(hidden\)\)/)
   })
 })

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, statSync, existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -29,12 +29,17 @@ function getOverSocket (socketPath: string, path: string): Promise<{ status: num
 
 describe('shipyard start', () => {
   it('starts with pino JSON logs, answers GET / and exits 0 within 5 s of SIGTERM', async () => {
-    const server = start({ HOST: '127.0.0.1', PORT: '0' })
+    const dataDir = mkdtempSync(join(tmpdir(), 'shipyard-data-'))
+    const server = start({ HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir })
     const address = await listeningAddress(server)
     const res = await fetch(`${address}/`)
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ name: 'shipyard', mounted: [] })
     expect(server.logs.some((l) => typeof l.level === 'number' && typeof l.time === 'number')).toBe(true)
+
+    // secrets (generated here) never reach the logs
+    const secrets = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as Record<string, string>
+    for (const value of Object.values(secrets)) expect(JSON.stringify(server.logs)).not.toContain(value)
 
     const signalled = Date.now()
     server.child.kill('SIGTERM')
