@@ -1,51 +1,102 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util'
-import { ConfigError, loadConfig, redactConfig } from './config.js'
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { ConfigError, loadConfig, redactConfig, type ServerConfig } from './config.js'
 import { start } from './start.js'
 
-const usage = `Usage: shipyard <command> [options]
+/** A CLI error the user can fix: printed without a stack, exit status 2 for usage and 1 otherwise. */
+export class CliError extends Error {
+  constructor (message: string, readonly exitCode = 1) { super(message) }
+}
 
-Commands:
-  start            start the server (configuration from env and --config)
-  config check     validate the configuration and print it with secrets hidden
+interface Command {
+  name: string
+  summary: string
+  usage: string
+  options?: ParseArgsConfig['options']
+  positionals?: { min: number, max: number }
+  run: (args: { values: Record<string, unknown>, positionals: string[], config: () => ServerConfig }) => Promise<number | undefined>
+}
 
-Options:
-  --config <file>  JSON config file (also SHIPYARD_CONFIG)
-  -h, --help       show this help
-`
+const commonOptions = `Common options:
+  --config <file>  JSON config file (also SHIPYARD_CONFIG); environment variables override it
+  -h, --help       show help`
 
-async function main (argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  })
-  const command = positionals.join(' ')
-  const file = values.config ?? process.env.SHIPYARD_CONFIG
-  if (values.help || command === '' || command === 'help') {
-    process.stdout.write(usage)
-    return command === '' && !values.help ? 2 : 0
-  }
-  switch (command) {
-    case 'start':
-      await start({ file })
+const commands: Command[] = [
+  {
+    name: 'start',
+    summary: 'start the server',
+    usage: 'shipyard start [--config <file>]\n\nStarts the server with the validated configuration; SIGTERM/SIGINT shut it down gracefully.',
+    async run ({ values }) {
+      await start({ file: values.config as string | undefined })
+      return undefined
+    },
+  },
+  {
+    name: 'config check',
+    summary: 'validate the configuration and print it with secrets hidden',
+    usage: 'shipyard config check [--config <file>]\n\nExit status 0 when valid, 1 listing every problem otherwise.',
+    async run ({ config }) {
+      process.stdout.write(JSON.stringify(redactConfig(config()), null, 2) + '\n')
       return 0
-    case 'config check':
-      process.stdout.write(JSON.stringify(redactConfig(loadConfig({ file })), null, 2) + '\n')
-      return 0
-    default:
-      process.stderr.write(`shipyard: unknown command "${command}"\n\n${usage}`)
-      return 2
+    },
+  },
+]
+
+function overview (): string {
+  const width = Math.max(...commands.map((c) => c.name.length)) + 2
+  return `Usage: shipyard <command> [options]\n\nCommands:\n${commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join('\n')}\n\n` +
+    `Run "shipyard <command> --help" for a command's options.\n\n${commonOptions}\n`
+}
+
+export async function main (argv: string[]): Promise<number | undefined> {
+  // Longest match first, so "signups export" wins over a hypothetical "signups".
+  const words = argv.filter((a) => !a.startsWith('-'))
+  const command = [...commands].sort((a, b) => b.name.length - a.name.length)
+    .find((c) => c.name.split(' ').every((w, i) => words[i] === w))
+  if (!command) {
+    if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || words[0] === 'help') {
+      process.stdout.write(overview())
+      return argv.length === 0 ? 2 : 0
+    }
+    throw new CliError(`unknown command "${words.join(' ')}"\n\n${overview()}`, 2)
   }
+  const nameWords = command.name.split(' ').length
+  const rest = [...argv]
+  for (let removed = 0; removed < nameWords;) {
+    const index = rest.findIndex((a) => !a.startsWith('-'))
+    rest.splice(index, 1)
+    removed++
+  }
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...command.options },
+    })
+  } catch (err) {
+    throw new CliError(`${(err as Error).message}\n\nUsage: ${command.usage}\n\n${commonOptions}`, 2)
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`Usage: ${command.usage}\n\n${commonOptions}\n`)
+    return 0
+  }
+  const { min, max } = command.positionals ?? { min: 0, max: 0 }
+  if (parsed.positionals.length < min || parsed.positionals.length > max) {
+    throw new CliError(`wrong number of arguments for "${command.name}"\n\nUsage: ${command.usage}`, 2)
+  }
+  const file = (parsed.values.config as string | undefined) ?? process.env.SHIPYARD_CONFIG
+  return command.run({ values: parsed.values, positionals: parsed.positionals, config: () => loadConfig({ file }) })
 }
 
 main(process.argv.slice(2)).then((code) => {
-  if (code !== 0) process.exitCode = code
+  if (code !== undefined) process.exitCode = code
 }, (err: unknown) => {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`)
+  if (err instanceof ConfigError || err instanceof CliError) {
+    process.stderr.write(`shipyard: ${err.message}\n`)
+    process.exitCode = err instanceof CliError ? err.exitCode : 1
   } else {
     process.stderr.write(`shipyard: ${(err as Error)?.stack ?? String(err)}\n`)
+    process.exitCode = 1
   }
-  process.exitCode = 1
 })

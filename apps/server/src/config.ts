@@ -90,7 +90,9 @@ export function loadConfig ({ env = process.env, file = env.SHIPYARD_CONFIG }: L
       problems.push(`${source}: ${parsed.error.issues.map((i) => i.message).join('; ')} (got ${shown})`)
     }
   }
-  if (problems.length === 0) problems.push(...resolveSecrets(result, configKeys))
+  // Production only reports missing secrets (so they join the other problems); development writes generated ones,
+  // which waits until the rest (the data dir among it) is valid.
+  if (result.nodeEnv === 'production' || problems.length === 0) problems.push(...resolveSecrets(result, configKeys))
   if (problems.length > 0) throw new ConfigError(problems)
   return result as ServerConfig
 }

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Feature, ServerConfig } from './config.js'
+import { registerSecurityHeaders } from './security-headers.js'
 import * as downloads from './features/downloads.js'
 import * as forms from './features/forms.js'
 import * as health from './features/health.js'
@@ -31,6 +32,7 @@ export async function buildServer (config: ServerConfig): Promise<FastifyInstanc
     // Requests in flight finish on close; idle keep-alive sockets are closed so shutdown is prompt.
     forceCloseConnections: 'idle',
   })
+  await registerSecurityHeaders(app)
   const mounted: MountedFeature[] = []
   for (const [feature, module] of featureModules) {
     if (config.features.includes(feature)) mounted.push(...await module.register(app, config))

@@ -93,4 +93,23 @@ describe('shipyard cli', () => {
     expect((await unknown.exited).code).toBe(2)
     expect(unknown.stderr()).toContain('unknown command "launch"')
   })
+
+  it('config check prints the validated config with secrets hidden, and exits 1 listing problems', async () => {
+    const ok = start({ CSRF_SECRET: 's'.repeat(40) }, ['config', 'check'])
+    let stdout = ''
+    ok.child.stdout!.on('data', (c: Buffer) => { stdout += c.toString() })
+    expect((await ok.exited).code).toBe(0)
+    expect(JSON.stringify(ok.logs) + stdout).toContain('"csrfSecret": "(set)"')
+    expect(JSON.stringify(ok.logs) + stdout).not.toContain('s'.repeat(40))
+
+    const bad = start({ PORT: '-1', NODE_ENV: 'production' }, ['config', 'check'])
+    expect((await bad.exited).code).toBe(1)
+    for (const key of ['PORT', 'CSRF_SECRET', 'COOKIE_SECRET', 'ADMIN_TOKEN']) expect(bad.stderr()).toContain(key)
+
+    const help = start({}, ['config', 'check', '--help'])
+    expect((await help.exited).code).toBe(0)
+    const wrongOption = start({}, ['config', 'check', '--colour'])
+    expect((await wrongOption.exited).code).toBe(2)
+    expect(wrongOption.stderr()).toContain("Unknown option '--colour'")
+  })
 })
