@@ -24,6 +24,7 @@ export const systemPackages = {
   'ceph-mon': () => onPath('ceph-mon'),
   'ceph-osd': () => onPath('ceph-osd'),
   'python3-aiosmtpd': () => pythonModule('aiosmtpd'),
+  systemd: () => onPath('systemd-analyze'),
 }
 
 function main () {
