@@ -10,7 +10,8 @@ export interface CheckSnapshot {
   critical: boolean
   /** `pending` until the first run, then `up`/`down` moved by the rise/fall thresholds */
   health: CheckHealth
-  /** draft-inadarei status: `pass` when up, `fail` when a critical check is down, `warn` otherwise */
+  /** draft-inadarei status: `pass` when up, `fail` when a critical check is down, `warn` when a non-critical one
+   * is down or the check has not run yet */
   status: 'pass' | 'warn' | 'fail'
   last: CheckOutcome | null
   consecutiveSuccesses: number
@@ -61,7 +62,8 @@ export class CheckState {
 
   snapshot (): CheckSnapshot {
     let status: CheckSnapshot['status'] = 'pass'
-    if (this.health !== 'up') status = this.check.critical ? 'fail' : 'warn'
+    if (this.health === 'pending') status = 'warn'
+    else if (this.health === 'down') status = this.check.critical ? 'fail' : 'warn'
     return {
       name: this.check.name,
       type: this.check.definition.type,

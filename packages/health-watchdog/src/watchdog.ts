@@ -137,8 +137,8 @@ export class Watchdog {
     if (this.draining) status = 'draining'
     else if (maintenance.active) status = 'maintenance'
     else if (this.options.waitForFirstRound && !this.poller.firstRoundDone) status = 'starting'
-    else if (checks.some((c) => c.status === 'fail')) status = 'failed'
-    else if (checks.some((c) => c.status === 'warn')) status = 'warn'
+    else if (checks.some((c) => c.health === 'down' && c.critical)) status = 'failed'
+    else if (checks.some((c) => c.health === 'down')) status = 'warn'
 
     const httpStatus = status === 'ok' || status === 'warn' ? 200 : status === 'failed' ? this.failedStatus(checks) : 503
     this.current = { status, httpStatus, updatedAt: new Date().toISOString(), maintenance, draining: this.draining, checks }
@@ -151,7 +151,7 @@ export class Watchdog {
     if (!this.options.propagateStatus) return 503
     for (const check of checks) {
       const status = check.last?.httpStatus
-      if (check.status === 'fail' && status !== undefined && status >= 400 && status <= 599) return status
+      if (check.health === 'down' && check.critical && status !== undefined && status >= 400 && status <= 599) return status
     }
     return 503
   }
