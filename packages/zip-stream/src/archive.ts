@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs'
 import { PassThrough, Readable } from 'node:stream'
 import yazl from 'yazl'
 import type { PreparedArchive, PreparedEntry } from './entries.js'
+import { installEntryWindow } from './entry-window.js'
 import { errors } from './errors.js'
 
 export type SourceErrorPolicy = 'abort' | 'skip'
@@ -25,9 +26,6 @@ export interface Archive {
   destroy: (err?: Error) => void
 }
 
-/** yazl keeps its entry list on the instance; `skip` mode drops failed entries from it before the central directory. */
-interface YazlInternals { entries: unknown[] }
-
 // yazl's addBuffer() refuses more than this; bigger in-memory data is streamed instead.
 const MAX_YAZL_BUFFER = 0x3fffffff
 
@@ -37,6 +35,7 @@ const MAX_YAZL_BUFFER = 0x3fffffff
  */
 export function createArchive (prepared: PreparedArchive, settings: ArchiveSettings): Archive {
   const zip = new yazl.ZipFile()
+  const entryWindow = installEntryWindow(zip)
   const output = zip.outputStream as PassThrough
   const skip = settings.onSourceError === 'skip'
   const failures = [...prepared.failures]
@@ -84,8 +83,7 @@ export function createArchive (prepared: PreparedArchive, settings: ArchiveSetti
       for (let n = 1; existing.has(name); n++) name = `ERRORS (${n}).txt`
       zip.addReadStreamLazy(name, { mtime: settings.defaultMtime, compress: false }, (callback) => {
         // Every earlier entry is complete now: drop the failed ones from the central directory.
-        const internals = zip as unknown as YazlInternals
-        internals.entries = internals.entries.filter((e) => !failedYazlEntries.has(e))
+        entryWindow.remove(failedYazlEntries)
         callback(null, Readable.from([Buffer.from(text)]))
       })
     }
@@ -147,7 +145,7 @@ export function createArchive (prepared: PreparedArchive, settings: ArchiveSetti
         if (skip && !closed) callback(null, Readable.from([]))
       })
     })
-    added.entry = (zip as unknown as YazlInternals).entries.at(-1)
+    added.entry = entryWindow.last()
   }
 
   for (const entry of prepared.entries) {
@@ -163,7 +161,7 @@ export function createArchive (prepared: PreparedArchive, settings: ArchiveSetti
     if (fallibleLeft === 0) finishSkipMode()
   } else {
     // yazl answers synchronously here: every entry's size is already known (or it is not computable).
-    zip.end({ forceZip64Format: false }, ((total: number) => { size = total >= 0 ? total : undefined }) as () => void)
+    entryWindow.fullView(() => zip.end({ forceZip64Format: false }, ((total: number) => { size = total >= 0 ? total : undefined }) as () => void))
   }
   return { output, size, firstSource, destroy }
 }
