@@ -161,7 +161,7 @@ export function createArchive (prepared: PreparedArchive, settings: ArchiveSetti
     if (fallibleLeft === 0) finishSkipMode()
   } else {
     // yazl answers synchronously here: every entry's size is already known (or it is not computable).
-    entryWindow.fullView(() => zip.end({ forceZip64Format: false }, ((total: number) => { size = total >= 0 ? total : undefined }) as () => void))
+    entryWindow.fullView(() => zip.end({ forceZip64Format: false, comment: '' }, ((total: number) => { size = total >= 0 ? total : undefined }) as () => void))
   }
   return { output, size, firstSource, destroy }
 }
