@@ -1,12 +1,47 @@
+import createError from '@fastify/error'
+import zipStream, { entriesFromRecord } from '@shipyard/zip-stream'
 import type { FastifyInstance } from 'fastify'
-import type { ConfigKey } from '../config-keys.js'
+import { z } from 'zod'
+import { booleanFromString, type ConfigKey } from '../config-keys.js'
 import type { ServerConfig } from '../config.js'
 import type { MountedFeature } from '../server.js'
+import { BundleStore, bundleIdPattern, openBundleStore, type Bundle } from './downloads-store.js'
+
+export { addBundle, addBundleFromDir, addBundleFromPath } from './downloads-store.js'
+export type { Bundle, BundleFiles } from './downloads-store.js'
 
 /** Configuration keys of the `downloads` feature; merged into the server's one schema by config.ts. */
-export const configKeys = [] as const satisfies readonly ConfigKey[]
+export const configKeys = [
+  { key: 'downloadsPrefix', env: 'DOWNLOADS_PREFIX', schema: z.string().regex(/^(\/[\w.-]+)+$/, 'must be a path such as /download').default('/download'), description: 'Path under which bundles download as `<prefix>/<id>.zip`.' },
+  { key: 'downloadsSeedDemo', env: 'DOWNLOADS_SEED_DEMO', schema: booleanFromString.default(true), description: 'Store a `demo` bundle when the `bundles` table is empty, so a fresh server offers a download.' },
+] as const satisfies readonly ConfigKey[]
 
-/** Registers the `downloads` feature on the app and describes what it mounted. */
-export async function register (_app: FastifyInstance, _config: ServerConfig): Promise<MountedFeature[]> {
-  return []
+const BundleNotFound = createError('SHIPYARD_DOWNLOADS_NOT_FOUND', 'No bundle %s', 404)
+
+const demoBundle: Bundle = {
+  id: 'demo',
+  files: {
+    'README.txt': 'This archive was built on the fly by Shipyard from a bundle stored in SQLite.\n',
+    'hello/world.txt': 'Hello, world!\n',
+    'données/été.txt': 'Unicode names survive the trip.\n',
+  },
+}
+
+/** Registers the `downloads` feature: `GET <prefix>/:id.zip` streams a stored `{ filename: content }` bundle. */
+export async function register (app: FastifyInstance, config: ServerConfig): Promise<MountedFeature[]> {
+  const store: BundleStore = openBundleStore(config)
+  app.addHook('onClose', async () => store.close())
+  if (config.downloadsSeedDemo && store.isEmpty()) store.put(demoBundle)
+
+  const path = `${config.downloadsPrefix}/:id.zip`
+  await app.register(async (scope) => {
+    await scope.register(zipStream)
+    scope.get<{ Params: { id: string } }>(path, async (request, reply) => {
+      const { id } = request.params
+      const bundle = bundleIdPattern.test(id) ? store.get(id) : undefined
+      if (!bundle) throw new BundleNotFound(JSON.stringify(id))
+      return reply.zip(entriesFromRecord(bundle.files, { mtime: bundle.createdAt }), { filename: `${id}.zip` })
+    })
+  })
+  return [{ feature: 'downloads', path, description: 'ZIP of a stored bundle, streamed as it is built' }]
 }
