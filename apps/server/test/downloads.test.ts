@@ -80,7 +80,7 @@ describe('downloads feature', () => {
     expect(await unzip(record, '-p')).toBe('alphabeta')
     const site = Buffer.from(await (await fetch(`${url}/files/zips/site.zip`)).arrayBuffer())
     expect((await unzip(site, '-Z1')).split('\n').filter(Boolean)).toEqual(['img/pixel.png', 'index.html'])
-    const pixel = (await run('sh', ['-c', `unzip -p "$0" img/pixel.png | od -An -tx1`, join(dirs.at(-1)!, 'a.zip')])).stdout
+    const pixel = (await run('sh', ['-c', 'unzip -p "$0" img/pixel.png | od -An -tx1', join(dirs.at(-1)!, 'a.zip')])).stdout
     expect(pixel.trim().split(/\s+/)).toEqual(['89', '50', '4e', '47', 'ff', '00', 'fe'])
     const notes = await fetch(`${url}/files/zips/${generated}.zip`)
     expect(notes.status).toBe(200)
