@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo, type Server } from 'node:net'
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import type { AgentCheckOptions } from './options.js'
 import type { HealthSnapshot } from './watchdog.js'
 
@@ -25,12 +25,18 @@ export function agentReply (snapshot: HealthSnapshot, maintenanceWord: 'drain' |
 export class AgentCheckServer {
   private readonly server: Server
   private readonly options: Required<AgentCheckOptions>
+  private readonly sockets = new Set<Socket>()
 
   constructor (options: Required<AgentCheckOptions>, current: () => HealthSnapshot) {
     this.options = options
     this.server = createServer((socket) => {
+      this.sockets.add(socket)
+      socket.on('close', () => this.sockets.delete(socket))
       socket.on('error', () => socket.destroy())
-      // HAProxy may send `agent-send` text first; the answer does not depend on it.
+      // HAProxy may send `agent-send` text first; the answer does not depend on it, but the input is read and
+      // dropped so the peer's FIN is seen and the socket closes.
+      socket.resume()
+      socket.setTimeout(5000, () => socket.destroy())
       socket.end(agentReply(current(), options.maintenance))
     })
   }
@@ -53,6 +59,7 @@ export class AgentCheckServer {
     return new Promise((resolve) => {
       if (!this.server.listening) return resolve()
       this.server.close(() => resolve())
+      for (const socket of this.sockets) socket.destroy()
     })
   }
 }
