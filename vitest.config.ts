@@ -18,7 +18,9 @@ export default defineConfig({
   // Tests run on src/ through the `@shipyard/source` export condition, no build needed.
   // The rest of the list is Vite's default server conditions, which setting the option replaces.
   resolve: { conditions: sourceConditions },
-  ssr: { resolve: { conditions: sourceConditions } },
+  // Without `module` for server code: the AWS SDK v3 lists `module` before `node` in its exports, pointing at
+  // bundler-only dist-es files whose extensionless imports Node cannot load.
+  ssr: { resolve: { conditions: sourceConditions.filter((condition) => condition !== 'module') } },
   test: {
     testTimeout: 30_000,
     hookTimeout: 60_000,
