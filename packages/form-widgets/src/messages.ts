@@ -1,0 +1,102 @@
+/** Message keys used by the built-in coercions and validators. Placeholders: `{label}` plus the ones noted. */
+export interface Messages {
+  required: string
+  checkboxRequired: string
+  notANumber: string
+  notAnInteger: string
+  invalidDate: string
+  invalidChoice: string
+  invalidEmail: string
+  invalidUrl: string
+  /** `{min}` */
+  minLength: string
+  /** `{max}` */
+  maxLength: string
+  /** `{min}` */
+  min: string
+  /** `{max}` */
+  max: string
+  pattern: string
+  anyOf: string
+  noneOf: string
+  /** `{other}`: the other field's label */
+  equalTo: string
+  /** `{min}` */
+  atLeast: string
+  /** `{max}` */
+  atMost: string
+  /** `{max}`: bytes, human readable */
+  fileTooLarge: string
+  /** `{types}` */
+  fileType: string
+  csrfExpired: string
+}
+
+export type Catalogue = Record<string, Messages>
+
+export const en: Messages = {
+  required: '{label} is required.',
+  checkboxRequired: 'Please tick “{label}”.',
+  notANumber: '{label} must be a number.',
+  notAnInteger: '{label} must be a whole number.',
+  invalidDate: '{label} must be a valid date (YYYY-MM-DD).',
+  invalidChoice: '{label}: please pick one of the offered options.',
+  invalidEmail: '{label} must be a valid email address.',
+  invalidUrl: '{label} must be a valid http(s) URL.',
+  minLength: '{label} must be at least {min} characters long.',
+  maxLength: '{label} must be at most {max} characters long.',
+  min: '{label} must be at least {min}.',
+  max: '{label} must be at most {max}.',
+  pattern: '{label} is not in the expected format.',
+  anyOf: '{label} has a value that is not allowed.',
+  noneOf: '{label} has a value that is not allowed.',
+  equalTo: '{label} must match {other}.',
+  atLeast: '{label}: pick at least {min}.',
+  atMost: '{label}: pick at most {max}.',
+  fileTooLarge: '{label} must be at most {max}.',
+  fileType: '{label} must be one of: {types}.',
+  csrfExpired: 'This form expired. Please check your entries and submit it again.',
+}
+
+export const de: Messages = {
+  required: '{label} ist ein Pflichtfeld.',
+  checkboxRequired: 'Bitte „{label}“ ankreuzen.',
+  notANumber: '{label} muss eine Zahl sein.',
+  notAnInteger: '{label} muss eine ganze Zahl sein.',
+  invalidDate: '{label} muss ein gültiges Datum sein (JJJJ-MM-TT).',
+  invalidChoice: '{label}: Bitte eine der angebotenen Optionen wählen.',
+  invalidEmail: '{label} muss eine gültige E-Mail-Adresse sein.',
+  invalidUrl: '{label} muss eine gültige http(s)-URL sein.',
+  minLength: '{label} muss mindestens {min} Zeichen lang sein.',
+  maxLength: '{label} darf höchstens {max} Zeichen lang sein.',
+  min: '{label} muss mindestens {min} sein.',
+  max: '{label} darf höchstens {max} sein.',
+  pattern: '{label} hat nicht das erwartete Format.',
+  anyOf: '{label} enthält einen nicht erlaubten Wert.',
+  noneOf: '{label} enthält einen nicht erlaubten Wert.',
+  equalTo: '{label} muss mit {other} übereinstimmen.',
+  atLeast: '{label}: Bitte mindestens {min} auswählen.',
+  atMost: '{label}: Bitte höchstens {max} auswählen.',
+  fileTooLarge: '{label} darf höchstens {max} groß sein.',
+  fileType: '{label} muss einer dieser Typen sein: {types}.',
+  csrfExpired: 'Dieses Formular ist abgelaufen. Bitte Eingaben prüfen und erneut absenden.',
+}
+
+export const defaultCatalogue: Catalogue = { en, de }
+
+/** Replaces `{name}` placeholders; unknown placeholders are left as they are. */
+export function interpolate (template: string, params: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (Object.hasOwn(params, name) ? String(params[name]) : whole))
+}
+
+/** `1536` → `1.5 KB`: sizes in messages are for people. */
+export function formatBytes (bytes: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return unit === 0 ? `${value} bytes` : `${Number(value.toFixed(1))} ${units[unit]}`
+}

@@ -1,0 +1,70 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { COOKIE_VALUE_SHAPE, createToken, newCookieValue, type CsrfSettings } from './csrf.js'
+import type { FormDefinition } from './form.js'
+import type { FormLimits } from './limits.js'
+import type { Catalogue, Messages } from './messages.js'
+import type { ClassNames } from './widgets.js'
+
+/** Plugin-wide settings every form instance reads. */
+export interface Runtime {
+  csrf: CsrfSettings | false
+  catalogue: Catalogue
+  locale: string
+  classes: ClassNames
+  limits: Required<FormLimits>
+  discardTimeout: number
+}
+
+export const kReply = Symbol('shipyard.form-widgets.reply')
+export const kCookieValue = Symbol('shipyard.form-widgets.cookie')
+export const kMultipartState = Symbol('shipyard.form-widgets.multipart')
+
+export interface RequestSlots {
+  [kReply]: FastifyReply | null
+  [kCookieValue]: string | null
+  [kMultipartState]: MultipartState | null
+}
+
+export interface MultipartState {
+  file: { stream: NodeJS.ReadableStream & { destroyed: boolean, readableEnded: boolean, destroy (err?: Error): void } } | undefined
+}
+
+export function messagesFor (runtime: Runtime, locale: string | undefined): Messages {
+  return runtime.catalogue[locale ?? runtime.locale] ?? runtime.catalogue[runtime.locale]!
+}
+
+export function classesFor (runtime: Runtime, definition: FormDefinition): ClassNames {
+  return definition.options.classes ? { ...runtime.classes, ...definition.options.classes } : runtime.classes
+}
+
+/** The value a token is bound to: the visitor's CSRF cookie (set on the reply when missing), or '' without cookies. */
+export function tokenBinding (runtime: Runtime, request: FastifyRequest, create: boolean): string | undefined {
+  const csrf = runtime.csrf
+  if (!csrf || !csrf.cookie) return ''
+  const slots = request as unknown as RequestSlots
+  if (slots[kCookieValue]) return slots[kCookieValue]
+  const existing = (request as FastifyRequest & { cookies?: Record<string, string | undefined> }).cookies?.[csrf.cookie.name]
+  if (existing && COOKIE_VALUE_SHAPE.test(existing)) {
+    slots[kCookieValue] = existing
+    return existing
+  }
+  if (!create) return undefined
+  const reply = slots[kReply]
+  const value = newCookieValue()
+  const secure = csrf.cookie.secure === 'auto' ? request.protocol === 'https' : csrf.cookie.secure
+  reply?.setCookie(csrf.cookie.name, value, {
+    path: csrf.cookie.path,
+    domain: csrf.cookie.domain,
+    sameSite: csrf.cookie.sameSite,
+    secure,
+    httpOnly: true,
+  })
+  slots[kCookieValue] = value
+  return value
+}
+
+export function tokenIssuer (runtime: Runtime, request: FastifyRequest, definition: FormDefinition): (() => string) | undefined {
+  const csrf = runtime.csrf
+  if (!csrf || definition.options.csrf === false) return undefined
+  return () => createToken(csrf, tokenBinding(runtime, request, true)!)
+}
