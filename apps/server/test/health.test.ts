@@ -30,6 +30,7 @@ async function seedBackend (down: string[] = []): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
+const tempDir = () => mkdtempSync(join(tmpdir(), 'shipyard-health-'))
 const seedChecks = (base: string) => ['node1', 'node2', 'node3'].map((n) => `${base}/${n}/isalive`).join(',')
 
 async function build (env: Record<string, string>) {
@@ -122,14 +123,14 @@ describe('health configuration', () => {
   it('rejects bad HEALTH_* values with the key named', () => {
     let error: unknown
     try {
-      loadConfig({ env: { HEALTH_CHECKS: 'ftp://x/,tcp://nohost', HEALTH_PATH: 'healthz', HEALTH_INTERVAL: '0', HEALTH_TOKEN: 'short' } })
+      loadConfig({ env: { DATA_DIR: tempDir(), HEALTH_CHECKS: 'ftp://x/,tcp://nohost', HEALTH_PATH: 'healthz', HEALTH_INTERVAL: '0', HEALTH_TOKEN: 'short' } })
     } catch (err) { error = err }
     expect(error).toBeInstanceOf(ConfigError)
     const problems = (error as ConfigError).problems.join('\n')
     for (const key of ['HEALTH_CHECKS', 'HEALTH_PATH', 'HEALTH_INTERVAL', 'HEALTH_TOKEN']) expect(problems).toContain(key)
     expect(problems).not.toContain('short')
-    expect(() => loadConfig({ env: { HEALTH_CHECKS: '[{"url":"http://x/","bogus":1}]' } })).toThrow(/HEALTH_CHECKS/)
-    expect(() => loadConfig({ env: { HEALTH_CHECKS: '[not json' } })).toThrow(/HEALTH_CHECKS/)
+    expect(() => loadConfig({ env: { DATA_DIR: tempDir(), HEALTH_CHECKS: '[{"url":"http://x/","bogus":1}]' } })).toThrow(/HEALTH_CHECKS/)
+    expect(() => loadConfig({ env: { DATA_DIR: tempDir(), HEALTH_CHECKS: '[not json' } })).toThrow(/HEALTH_CHECKS/)
   })
 
   it('hides the health token and refuses a drain delay longer than the shutdown timeout', async () => {
