@@ -1,0 +1,74 @@
+import type { FastifyRequest } from 'fastify'
+import { errors } from './errors.js'
+import { headerNames, prefixedHeaders, readProxySettings } from './proxy-headers.js'
+import { completeSite, type SiteConfig, type SiteSettings } from './site.js'
+import type { SitesTable } from './sites-file.js'
+import type { PeerCheck } from './trust.js'
+
+export interface ResolvedSite {
+  site: SiteConfig
+  /** the request's host name, lower-case, without port */
+  host: string
+  /** whether the peer is a trusted proxy (its headers were honoured) */
+  trusted: boolean
+}
+
+export interface SiteResolverOptions {
+  headerPrefix: string
+  isTrustedPeer: PeerCheck
+  /** the current sites-file table (it changes on reload) */
+  table: () => SitesTable
+  /** answers hosts that neither the file nor the proxy knows */
+  defaultSite: SiteSettings | undefined
+  templateNames: ReadonlySet<string>
+}
+
+const resolved = new WeakMap<FastifyRequest, ResolvedSite>()
+
+/**
+ * Works out the site of a request: sites-file entry for the Host (or the default site) overlaid with the
+ * headers of a trusted proxy. Headers from anyone else are ignored and logged. Throws `UNKNOWN_SITE` (404)
+ * when nothing describes the host and `SITE_MISCONFIGURED` (500, naming the header) when a required setting is
+ * missing or a value is invalid: never a page with blanks.
+ */
+export function createSiteResolver (options: SiteResolverOptions): (request: FastifyRequest) => ResolvedSite {
+  const names = headerNames(options.headerPrefix)
+  return (request) => {
+    const cached = resolved.get(request)
+    if (cached) return cached
+    const host = (request.hostname ?? '').toLowerCase().replace(/\.$/, '')
+    const trusted = options.isTrustedPeer(request)
+    let proxy: SiteSettings = {}
+    let fromProxy: ReadonlySet<string> = new Set()
+    if (trusted) {
+      try {
+        const read = readProxySettings(request.headers, names)
+        proxy = read.settings
+        fromProxy = new Set(read.present)
+      } catch (err) {
+        request.log.error({ host }, `landing site ${host} misconfigured: ${(err as Error).message}`)
+        throw new errors.SiteMisconfigured(host, (err as Error).message)
+      }
+    } else {
+      const ignored = prefixedHeaders(request.headers, options.headerPrefix)
+      if (ignored.length > 0) request.log.warn({ host, peer: request.socket.remoteAddress, ignored }, 'ignored landing headers from an untrusted peer')
+    }
+    const table = options.table()
+    let base = table.sites.get(host)
+    if (base === undefined && fromProxy.size === 0) {
+      base = table.defaultSite === undefined ? options.defaultSite : table.sites.get(table.defaultSite)
+      if (base === undefined) throw new errors.UnknownSite(host || '(none)')
+    }
+    let site: SiteConfig
+    try {
+      site = completeSite({ ...base, ...proxy }, host || 'default', (key) => `header ${names[key]}`)
+      if (!options.templateNames.has(site.template)) throw new Error(`template "${site.template}" is not registered (header ${names.template} or "template" in the sites file)`)
+    } catch (err) {
+      request.log.error({ host }, `landing site ${host} misconfigured: ${(err as Error).message}`)
+      throw new errors.SiteMisconfigured(host, (err as Error).message)
+    }
+    const result = { site, host, trusted }
+    resolved.set(request, result)
+    return result
+  }
+}

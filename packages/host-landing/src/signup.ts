@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import { normaliseEmail } from './address.js'
+import type { LandingContext } from './context.js'
+import { errors } from './errors.js'
+import { consentTextFor, honeypotField, renderSignupForm, signupFormFor } from './signup-form.js'
+import { stylesheet, message } from './template.js'
+import { textsFor } from './texts.js'
+import { hashIp, sha256, signToken } from './tokens.js'
+
+/** Landing page, stylesheet, sign-up (post/redirect/get) and thank-you page. */
+export function signupRoutes (app: FastifyInstance, ctx: LandingContext): void {
+  app.get('/', async (request, reply) => {
+    const { site } = ctx.resolveSite(request)
+    const view = request.form(signupFormFor(site))
+    return ctx.renderPage(request, reply, site, 'landing', renderSignupForm(view, site))
+  })
+
+  app.get('/landing.css', async (request, reply) => {
+    const { site } = ctx.resolveSite(request)
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300')
+    return stylesheet(site.accentColor)
+  })
+
+  app.get('/thanks', async (request, reply) => {
+    const { site } = ctx.resolveSite(request)
+    const texts = textsFor(site.locale)
+    const content = `<h2>${texts.thanksHeading}</h2>${message(ctx.mailer ? texts.checkInbox : texts.thanks, site)}`
+    return ctx.renderPage(request, reply, site, 'thanks', content)
+  })
+
+  app.post('/signup', async (request, reply) => {
+    const { site, trusted } = ctx.resolveSite(request)
+    const ip = ctx.clientIp(request, trusted)
+    await ctx.limit(request, 'perIp', ip)
+    await ctx.limit(request, 'perSite', site.id)
+    const form = await request.bindForm(signupFormFor(site), { locale: site.locale })
+    if (!form.valid) {
+      reply.code(400)
+      return ctx.renderPage(request, reply, site, 'landing', renderSignupForm(form, site))
+    }
+    // A bot filled the invisible field: it sees the usual success, nothing is stored.
+    if (form.data[honeypotField]) {
+      request.log.info({ site: site.id }, 'landing sign-up caught by the honeypot')
+      return reply.redirect('/thanks', 303)
+    }
+    const email = normaliseEmail(form.data.email)!
+    await ctx.limit(request, 'perAddress', `${site.id}:${email}`)
+    const name = site.collectName ? form.data.name?.trim() || null : null
+    const now = new Date()
+    let result
+    try {
+      result = await ctx.store.insert({
+        id: randomBytes(16).toString('base64url'),
+        site: site.id,
+        email,
+        name,
+        locale: site.locale,
+        status: ctx.mailer ? 'pending' : 'active',
+        createdAt: now,
+        consentGiven: site.consentRequired ? form.data.consent : false,
+        consentTextHash: sha256(consentTextFor(site)),
+        userAgent: request.headers['user-agent']?.slice(0, 500) ?? null,
+        ip: ctx.hashIp ? hashIp(ctx.secret, ip) : ip,
+        ipHashed: ctx.hashIp,
+      })
+    } catch (err) {
+      request.log.error({ err, site: site.id }, 'landing sign-up could not be stored')
+      throw new errors.StoreUnavailable()
+    }
+    // New or repeated, the visitor gets the same answer; a repeat of a pending sign-up re-sends (capped).
+    const signup = result.signup
+    if (ctx.mailer && signup.status === 'pending') {
+      const mailer = ctx.mailer
+      const link = `${ctx.origin(request, trusted)}/confirm?token=${signToken(ctx.secret, 'confirm', site.id, signup.id, signup.createdAt.getTime() + ctx.confirmationTtl)}`
+      ctx.track((async () => {
+        if (!await ctx.store.claimConfirmationMail(signup.id, ctx.maxConfirmationMails)) {
+          request.log.info({ site: site.id }, 'landing confirmation mail not sent: cap reached')
+          return
+        }
+        await mailer.sendConfirmation({ site, to: signup.email, link })
+      })().catch((err: unknown) => request.log.error({ err, site: site.id }, 'landing confirmation mail failed')))
+    }
+    return reply.redirect('/thanks', 303)
+  })
+}

@@ -1,0 +1,2 @@
+export function freePort (): Promise<number>
+export function startPostgres (options?: { bin?: string }): Promise<{ url: string, port: number, dir: string, stop: () => Promise<void> }>

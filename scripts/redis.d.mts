@@ -1,0 +1,1 @@
+export function startRedis (options?: { binary?: string }): Promise<{ url: string, port: number, stop: () => Promise<void> }>
