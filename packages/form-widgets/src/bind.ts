@@ -140,7 +140,7 @@ async function readMultipart (request: FastifyRequest, definition: FormDefinitio
         part.file.resume()
         continue
       }
-      file = new MultipartFileHandle(part, maxFileSize)
+      file = new MultipartFileHandle(part, maxFileSize, raw)
       state.file = file
       break
     }

@@ -234,10 +234,12 @@ export const fields = {
   date: <const O extends DateOptions>(options?: O): Opt<string, O> => makeField('date', options ?? {}),
   /** a single checkbox: `true` when ticked, `false` when absent; `required` means it must be ticked */
   checkbox: <const O extends CheckboxOptions>(options?: O): Field<boolean, true> => makeField('checkbox', options ?? {}),
-  radio: <const O extends ChoiceOptions>(options: O): Opt<ChoiceValue<O['choices']>, O> => makeField('radio', options),
-  select: <const O extends SelectOptions>(options: O): Opt<ChoiceValue<O['choices']>, O> => makeField('select', options),
+  radio: <const C extends readonly Choice[], const O extends Omit<ChoiceOptions<C>, 'choices'>>(options: O & { choices: C }): Opt<ChoiceValue<C>, O> =>
+    makeField('radio', options),
+  select: <const C extends readonly Choice[], const O extends Omit<SelectOptions<C>, 'choices'>>(options: O & { choices: C }): Opt<ChoiceValue<C>, O> =>
+    makeField('select', options),
   /** always an array (empty when nothing is picked); `widget: 'checkboxes'` renders a checkbox group */
-  selectMultiple: <const O extends SelectMultipleOptions>(options: O): Field<ChoiceValue<O['choices']>[], true> =>
+  selectMultiple: <const C extends readonly Choice[], const O extends Omit<SelectMultipleOptions<C>, 'choices'>>(options: O & { choices: C }): Field<ChoiceValue<C>[], true> =>
     makeField('selectMultiple', options),
   /** multipart only: a handle on the live file stream (see FileHandle); must be the form's last field */
   file: <const O extends FileOptions>(options?: O): Opt<FileHandle, O> => makeField('file', options ?? {}),

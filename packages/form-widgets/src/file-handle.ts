@@ -1,4 +1,5 @@
-import type { Readable } from 'node:stream'
+import { Readable } from 'node:stream'
+import type { IncomingMessage } from 'node:http'
 import { errors } from './errors.js'
 
 /**
@@ -43,26 +44,38 @@ export class MultipartFileHandle implements FileHandle {
   readonly stream: Readable
   readonly maxSize: number
   truncated = false
+  readonly #live: Readable & { bytesRead?: number }
 
-  constructor (part: { fieldname: string, filename: string, mimetype: string, encoding: string, file: Readable }, maxSize: number) {
+  constructor (part: { fieldname: string, filename: string, mimetype: string, encoding: string, file: Readable }, maxSize: number, request: IncomingMessage) {
     this.field = part.fieldname
     this.filename = part.filename
     this.mimetype = part.mimetype
     this.encoding = part.encoding
-    this.stream = part.file
     this.maxSize = maxSize
+    const live = part.file as Readable & { truncated?: boolean }
+    this.#live = live
+    // One write from the client can hold the whole part: the limit may be crossed, or the parser may have failed,
+    // while the part was queued for us. Hand over a stream that fails with the coded error right away.
+    const early = live.truncated ? new errors.FileTooLarge(this.field, maxSize) : live.errored ? codedError(live.errored, request) : undefined
+    if (early) {
+      this.truncated = live.truncated === true
+      live.destroy()
+      this.stream = new Readable({ read () {} })
+      this.stream.on('error', ignore)
+      this.stream.destroy(early)
+      return
+    }
+    this.stream = live
     // busboy only truncates and emits 'limit'; turning that into a stream error makes pipelines fail at once.
-    // The limit may already have been crossed while the part was queued for us (one write can hold it all).
-    const overLimit = () => {
+    this.stream.once('limit', () => {
       this.truncated = true
       this.stream.destroy(new errors.FileTooLarge(this.field, maxSize))
-    }
-    if ((this.stream as Readable & { truncated?: boolean }).truncated) overLimit()
-    else this.stream.once('limit', overLimit)
+    })
+    codeStreamErrors(this.stream, request)
   }
 
   get bytesRead (): number {
-    return (this.stream as Readable & { bytesRead?: number }).bytesRead ?? 0
+    return this.#live.bytesRead ?? 0
   }
 
   async peek (bytes: number): Promise<Buffer> {
@@ -120,3 +133,28 @@ export class MultipartFileHandle implements FileHandle {
 function readableStateEnded (stream: Readable): boolean {
   return (stream as unknown as { _readableState?: { ended?: boolean } })._readableState?.ended === true
 }
+
+const ABORT_CODES = new Set(['FST_MP_PREMATURE_CLOSE', 'ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE'])
+
+/**
+ * busboy emits parser errors on the file stream directly (`emit('error')`, not `destroy`), uncoded, and the
+ * request's own ECONNRESET reaches it too: translate every one into a coded 4xx so a rethrow never becomes a 500.
+ */
+function codeStreamErrors (stream: Readable, request: IncomingMessage): void {
+  const emit = stream.emit
+  stream.emit = function (this: Readable, event: string | symbol, ...args: unknown[]) {
+    if (event === 'error') return emit.call(this, event, codedError(args[0], request))
+    return emit.call(this, event, ...args)
+  } as Readable['emit']
+}
+
+function codedError (err: unknown, request: IncomingMessage): Error {
+  const error = err as Error & { code?: string }
+  if (typeof error?.code === 'string' && error.code.startsWith('SHIPYARD_FORM_')) return error
+  if ((typeof error?.code === 'string' && ABORT_CODES.has(error.code)) || (request.destroyed && !request.readableEnded)) {
+    return new errors.ClientAborted()
+  }
+  return new errors.MalformedBody(error?.message ?? String(err))
+}
+
+function ignore (): void {}

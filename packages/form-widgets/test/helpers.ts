@@ -124,3 +124,24 @@ export function deferred<T = void> (): { promise: Promise<T>, resolve: (value: T
   const promise = new Promise<T>((resolve) => { settle = resolve })
   return { promise, resolve: settle }
 }
+
+/** Posts urlencoded pairs to a route that binds `definition` without CSRF and answers { valid, data, errors, html }. */
+export async function bindPairs<F extends import('../src/index.js').Fields> (
+  definition: import('../src/index.js').FormDefinition<F>,
+  pairs: Array<[string, string]> | string,
+  options: { locale?: string, plugin?: Partial<FormWidgetsOptions> } = {}
+): Promise<{ valid: boolean, data: Record<string, unknown>, errors: Record<string, string[]>, html: string }> {
+  const app = await buildApp({ csrf: false, ...options.plugin }, (instance) => {
+    instance.post('/', async (request) => {
+      const form = await request.bindForm(definition, { locale: options.locale })
+      return { valid: form.valid, data: form.data, errors: form.errors, html: form.render() }
+    })
+  })
+  try {
+    const res = await app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: typeof pairs === 'string' ? pairs : urlencoded(pairs) })
+    if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}: ${res.body}`)
+    return res.json()
+  } finally {
+    await app.close()
+  }
+}

@@ -226,3 +226,24 @@ describe('multipart upload form', () => {
     expect(res.json()).toEqual({ valid: false, title: null })
   })
 })
+
+describe('multipart upload form: broken bodies reach the file stream as coded 4xx errors', () => {
+  it('a body that ends without its closing boundary fails the stream with SHIPYARD_FORM_MALFORMED_BODY (400)', async () => {
+    const seen = deferred<string>()
+    handler = async (form) => {
+      try {
+        await pipeline(form.data.document!.stream, sink().stream)
+      } catch (err) {
+        seen.resolve((err as { code: string }).code)
+        throw err
+      }
+      seen.resolve('no error')
+    }
+    const full = multipartBody(boundary, [...head(), { name: 'document', filename: 'a.txt', type: 'text/plain', content: 'x'.repeat(500) }])
+    const truncated = full.subarray(0, full.length - `--${boundary}--\r\n`.length - 2)
+    const res = await app.inject({ method: 'POST', url: '/upload', headers: { cookie: csrf.cookie, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: truncated })
+    expect(await seen.promise).toBe('SHIPYARD_FORM_MALFORMED_BODY')
+    expect(res.statusCode).toBe(400)
+    expect(res.json().code).toBe('SHIPYARD_FORM_MALFORMED_BODY')
+  })
+})
