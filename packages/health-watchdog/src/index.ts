@@ -61,9 +61,10 @@ const plugin: FastifyPluginAsync<HealthWatchdogOptions> = async (fastify, opts) 
     await watchdog.start()
     await agentServer?.listen()
   })
-  // Not listening means no balancer is looking: there is nothing to wait for.
+  // Not listening means no balancer is looking: the probe turns DRAINING but closing does not wait.
   fastify.addHook('preClose', async () => {
-    await watchdog.drain(fastify.server.listening ? options.drainDelay : 0)
+    const drained = watchdog.drain()
+    if (fastify.server.listening) await drained
   })
   fastify.addHook('onClose', async () => {
     watchdog.close()

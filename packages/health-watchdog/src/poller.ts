@@ -95,11 +95,15 @@ export class Poller {
       const outcome = await runWithTimeout(entry.probe, entry.state.check.timeout)
       entry.running = null
       if (this.stopped) return
-      entry.state.record(outcome)
-      this.options.onResult()
-      if (this.scheduling) {
-        entry.timer = setTimeout(() => { this.run(entry).catch(() => {}) }, this.nextDelay())
-        entry.timer.unref()
+      try {
+        entry.state.record(outcome)
+        this.options.onResult()
+      } finally {
+        // Scheduled even if a listener threw, so a check never stops polling silently.
+        if (this.scheduling) {
+          entry.timer = setTimeout(() => { this.run(entry).catch(() => {}) }, this.nextDelay())
+          entry.timer.unref()
+        }
       }
     })()
     return entry.running

@@ -33,6 +33,7 @@ export class Watchdog {
   private draining = false
   private drainPromise: Promise<void> | null = null
   private drainTimer: NodeJS.Timeout | null = null
+  private endDrain: (() => void) | null = null
   private current!: HealthSnapshot
   private terseAnswer!: TerseAnswer
   private lastRoundAt = -Infinity
@@ -63,7 +64,9 @@ export class Watchdog {
   close (): void {
     this.poller.stop()
     this.maintenanceWatcher?.close()
+    // A drain still waiting ends with the watchdog, so nobody awaits a timer that was cleared.
     if (this.drainTimer) clearTimeout(this.drainTimer)
+    this.endDrain?.()
     this.listeners.clear()
   }
 
@@ -121,6 +124,7 @@ export class Watchdog {
     this.draining = true
     this.update()
     this.drainPromise = new Promise((resolve) => {
+      this.endDrain = resolve
       this.drainTimer = setTimeout(resolve, delay)
     })
     return this.drainPromise

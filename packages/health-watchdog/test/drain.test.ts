@@ -81,6 +81,14 @@ describe('drain on shutdown', () => {
     expect(performance.now() - started).toBeLessThan(1000)
   })
 
+  it('ends a pending drain() when the app closes, so nothing waits on a cleared timer', async () => {
+    const app = await buildApp({ drainDelay: 60_000 }, opened)
+    await app.ready()
+    const drained = app.healthWatchdog.drain()
+    await app.close()
+    await drained
+  })
+
   it('reports draining ahead of maintenance and failures', async () => {
     const app = await buildApp({ checks: [{ type: 'custom', name: 'c', check: () => false }] }, opened)
     await app.ready()

@@ -89,6 +89,22 @@ describe('background polling', () => {
     expect(calls).toBe(12)
   })
 
+  it('keeps polling when a result listener throws', async () => {
+    fakeTimers()
+    let calls = 0
+    const poller = new Poller({
+      checks: resolveOptions({ checks: [{ type: 'custom', name: 'c', check: () => { calls++ } }] }).checks,
+      interval: 100,
+      jitter: 0,
+      dispatcher,
+      onResult: () => { throw new Error('listener bug') },
+    })
+    poller.start()
+    await vi.advanceTimersByTimeAsync(350)
+    expect(calls).toBe(4)
+    poller.stop()
+  })
+
   it('spreads the interval by ±jitter', () => {
     const make = (random: number) => new Poller({ checks: [], interval: 1000, jitter: 0.1, dispatcher, onResult: () => {}, random: () => random })
     expect(make(0).nextDelay()).toBe(900)
