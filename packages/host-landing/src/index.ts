@@ -88,7 +88,14 @@ const plugin: FastifyPluginAsync<HostLandingOptions> = async (fastify, opts) => 
     })
   }
 
-  const { store, owned } = openStore(opts.store)
+  let opened
+  try {
+    opened = openStore(opts.store)
+  } catch (err) {
+    watcher?.close()
+    throw new errors.InvalidOption(`"store": ${(err as Error).message}`)
+  }
+  const { store, owned } = opened
   const redis = typeof opts.rateLimit?.redis === 'string'
     ? new Redis(opts.rateLimit.redis, { connectTimeout: 1000, maxRetriesPerRequest: 1, lazyConnect: true })
     : opts.rateLimit?.redis
@@ -105,10 +112,17 @@ const plugin: FastifyPluginAsync<HostLandingOptions> = async (fastify, opts) => 
     if (owned) await store.close()
   })
 
+  // Without a listener ioredis reports connection errors as unhandled; the failing requests say enough.
+  if (typeof opts.rateLimit?.redis === 'string') redis!.on('error', () => {})
   try {
     if (redis && typeof opts.rateLimit?.redis === 'string') await redis.connect()
     if (opts.migrate !== false) await store.migrate()
   } catch (err) {
+    // onClose hooks do not run for a plugin that failed to register: release what was opened here.
+    watcher?.close()
+    mailer?.close()
+    if (typeof opts.rateLimit?.redis === 'string') redis?.disconnect()
+    if (owned) await store.close().catch(() => {})
     throw new errors.InvalidOption(`could not open the ${redis && redis.status !== 'ready' ? 'Redis connection' : `${store.kind} store`}: ${(err as Error).message}`)
   }
 

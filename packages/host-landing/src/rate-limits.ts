@@ -47,7 +47,13 @@ export async function setupRateLimits (scope: FastifyInstance, options: RateLimi
     const limiter = limiters.get(name)
     if (!limiter) return
     keys.set(request, `${name}:${key}`)
-    const result = await limiter(request)
+    let result
+    try {
+      result = await limiter(request)
+    } catch (err) {
+      request.log.error({ err }, 'landing rate-limit store failed')
+      throw new errors.StoreUnavailable()
+    }
     if (!result.isAllowed && result.isExceeded) {
       throw Object.assign(new errors.RateLimited(name, String(result.ttlInSeconds)), { retryAfter: result.ttlInSeconds })
     }

@@ -55,13 +55,16 @@ export function createSiteResolver (options: SiteResolverOptions): (request: Fas
     }
     const table = options.table()
     let base = table.sites.get(host)
+    // Sign-ups on unknown hosts go under one id, so a client cannot invent sites by sending Host headers.
+    let id = host
     if (base === undefined && fromProxy.size === 0) {
       base = table.defaultSite === undefined ? options.defaultSite : table.sites.get(table.defaultSite)
       if (base === undefined) throw new errors.UnknownSite(host || '(none)')
+      id = table.defaultSite ?? 'default'
     }
     let site: SiteConfig
     try {
-      site = completeSite({ ...base, ...proxy }, host || 'default', (key) => `header ${names[key]}`)
+      site = completeSite({ ...base, ...proxy }, id || 'default', (key) => `header ${names[key]}`)
       if (!options.templateNames.has(site.template)) throw new Error(`template "${site.template}" is not registered (header ${names.template} or "template" in the sites file)`)
     } catch (err) {
       request.log.error({ host }, `landing site ${host} misconfigured: ${(err as Error).message}`)

@@ -124,7 +124,7 @@ export function createPostgresStore (options: PostgresStoreOptions): SignupStore
       return rows.map((r) => ({ site: r.site, active: Number(r.active), pending: Number(r.pending), unsubscribed: Number(r.unsubscribed) }))
     },
     async close () {
-      if (ownPool) await pool.end()
+      if (ownPool && !pool.ended) await pool.end()
     },
   }
 }
