@@ -82,6 +82,29 @@ describe('probe endpoint', () => {
   })
 })
 
+describe('rise/fall on the probe', () => {
+  it('stays 200 through fall - 1 failures and needs rise successes to come back', async () => {
+    let healthy = true
+    const app = await buildApp({ rise: 2, fall: 3, checks: [{ type: 'custom', name: 'flaky', check: () => healthy }] }, opened)
+    await app.ready()
+    const probe = async () => (await app.inject('/healthz')).statusCode
+    await app.healthWatchdog.refresh()
+    expect(await probe()).toBe(200)
+    healthy = false
+    await app.healthWatchdog.refresh()
+    await app.healthWatchdog.refresh()
+    expect(await probe()).toBe(200)
+    expect((await app.inject('/healthz?verbose')).json().checks['flaky:responseTime'][0]).toMatchObject({ status: 'pass', output: 'check returned false' })
+    await app.healthWatchdog.refresh()
+    expect(await probe()).toBe(503)
+    healthy = true
+    await app.healthWatchdog.refresh()
+    expect(await probe()).toBe(503)
+    await app.healthWatchdog.refresh()
+    expect(await probe()).toBe(200)
+  })
+})
+
 describe('verbose output', () => {
   it('is application/health+json in the draft-inadarei format', async () => {
     const backend = await seedBackend({ node1: 500 })
