@@ -117,7 +117,9 @@ const plugin: FastifyPluginAsync<S3UploadOptions> = async (fastify, opts) => {
     if (typeof this.isMultipart !== 'function' || !this.isMultipart()) throw new errors.NotMultipart()
     const stored: StoredUpload[] = []
     try {
-      for await (const part of this.parts()) {
+      // One file more than allowed reaches the loop, so the answer is this plugin's 413 (and the ones stored go).
+      const maxFileSize = overrides?.maxFileSize ?? options.maxFileSize
+      for await (const part of this.parts({ limits: { files: options.maxFiles + 1, fileSize: maxFileSize + 1 } })) {
         if (part.type !== 'file') continue
         if (part.filename === '') {
           part.file.resume()

@@ -78,12 +78,8 @@ export async function presignUpload (settings: DirectUploadSettings, input: Dire
       })
       return { method: 'POST', url: post.url, fields: post.fields, key, ticket }
     }
-    const headers: Record<string, string> = {
-      'content-type': type,
-      'content-disposition': disposition,
-      'x-amz-meta-original-name': metadataName,
-    }
-    if (settings.acl) headers['x-amz-acl'] = settings.acl
+    // The presigner moves x-amz-acl and x-amz-meta-* into the signed query string; these two stay headers.
+    const headers: Record<string, string> = { 'content-type': type, 'content-disposition': disposition }
     const url = await getSignedUrl(settings.client, new PutObjectCommand({
       Bucket: settings.bucket,
       Key: key,

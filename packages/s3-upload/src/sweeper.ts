@@ -9,6 +9,8 @@ export interface SweepOptions {
   olderThan?: number
   /** "now", for tests (default `Date.now()`) */
   now?: number
+  /** uploads per ListMultipartUploads page (default: the store's, 1000 on S3) */
+  pageSize?: number
 }
 
 export interface SweptUpload { key: string, uploadId: string, initiated: Date }
@@ -24,7 +26,7 @@ export async function sweepOrphanUploads (options: SweepOptions): Promise<SweptU
   let keyMarker: string | undefined
   let uploadIdMarker: string | undefined
   do {
-    const page = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }))
+    const page = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker, MaxUploads: options.pageSize }))
     for (const upload of page.Uploads ?? []) {
       if (!upload.Key || !upload.UploadId || !upload.Initiated || upload.Initiated.getTime() > cutoff) continue
       await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.Key, UploadId: upload.UploadId }))
