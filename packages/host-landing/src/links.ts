@@ -26,7 +26,8 @@ export function linkRoutes (app: FastifyInstance, ctx: LandingContext): void {
 
   app.get('/confirm', async (request, reply) => {
     const { site } = ctx.resolveSite(request)
-    check(request, 'confirm', site.id)
+    const signup = await ctx.store.get(check(request, 'confirm', site.id))
+    if (!signup || signup.site !== site.id) throw new errors.ExpiredToken()
     const texts = textsFor(site.locale)
     return ctx.renderPage(request, reply, site, 'confirm', buttonPage('/confirm', String(tokenOf(request)), texts.confirmHeading, texts.confirmButton))
   })

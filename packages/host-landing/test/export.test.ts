@@ -52,8 +52,8 @@ describe('export', () => {
     expect(rows[0]).toEqual(['email', 'name', 'signed_up_at', 'confirmed_at', 'locale', 'consent_given', 'consent_text_sha256', 'user_agent', 'ip', 'ip_hashed', 'unsubscribe_token'])
     expect(rows.slice(1).map((r) => [r[0], r[1]])).toEqual([
       ['plain@example.com', 'Plain'],
-      ['formula@example.com', `'=HYPERLINK("http://evil","x")`],
-      ['plus@example.com', `'+1, "quoted"\nnext line`],
+      ['formula@example.com', '\'=HYPERLINK("http://evil","x")'],
+      ['plus@example.com', '\'+1, "quoted"\nnext line'],
     ])
     expect(rows.every((r) => r.length === 11)).toBe(true)
   })
