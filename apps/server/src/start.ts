@@ -18,8 +18,14 @@ export async function start (input: LoadConfigInput = {}): Promise<FastifyInstan
   // Installed only once listening: close-with-grace also exits 0 on a normal `beforeExit`, which would hide a
   // failed start.
   closeWithGrace({ delay: config.shutdownTimeout }, async ({ signal, err }) => {
-    if (err) app.log.fatal({ err }, 'fatal error, shutting down')
-    else app.log.info({ signal }, 'shutting down gracefully')
+    if (err) {
+      app.log.fatal({ err }, 'fatal error, shutting down')
+    } else {
+      app.log.info({ signal }, 'shutting down gracefully')
+      // The watchdog answers 503 DRAINING while ordinary requests are still served, until the balancer has
+      // moved traffic away; only then does close() stop accepting and wait for requests in flight.
+      if (app.hasDecorator('healthWatchdog')) await app.healthWatchdog.drain()
+    }
     await app.close()
   })
   return app

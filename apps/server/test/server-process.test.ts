@@ -48,6 +48,21 @@ describe('shipyard start', () => {
     expect(Date.now() - signalled).toBeLessThan(5000)
   })
 
+  it('on SIGTERM turns the watchdog to 503 while still serving other requests, then exits 0', async () => {
+    const server = start({ HOST: '127.0.0.1', PORT: '0', FEATURES: 'health', HEALTH_DRAIN_DELAY: '1500' })
+    const address = await listeningAddress(server)
+    await expect.poll(async () => (await fetch(`${address}/healthz`)).status, { timeout: 5000 }).toBe(200)
+
+    const signalled = Date.now()
+    server.child.kill('SIGTERM')
+    await expect.poll(async () => (await fetch(`${address}/healthz`)).status, { timeout: 1000, interval: 50 }).toBe(503)
+    expect(await (await fetch(`${address}/healthz`)).text()).toContain('DRAINING')
+    // ordinary traffic is still served during the drain, so the balancer can move it away without errors
+    expect((await fetch(`${address}/_shipyard`)).status).toBe(200)
+    expect((await server.exited).code).toBe(0)
+    expect(Date.now() - signalled).toBeGreaterThanOrEqual(1400)
+  })
+
   it('exits 1 naming every bad key', async () => {
     const server = start({ PORT: 'abc', LOG_LEVEL: 'chatty' })
     const { code } = await server.exited
