@@ -112,6 +112,25 @@ describe('background polling', () => {
     expect(make(0.999999).nextDelay()).toBe(1100)
   })
 
+  it('applies the jitter to the schedule', async () => {
+    fakeTimers()
+    let calls = 0
+    const poller = new Poller({
+      checks: resolveOptions({ checks: [{ type: 'custom', name: 'c', check: () => { calls++ } }] }).checks,
+      interval: 1000,
+      jitter: 0.1,
+      dispatcher,
+      onResult: () => {},
+      random: () => 0,
+    })
+    poller.start()
+    await vi.advanceTimersByTimeAsync(899)
+    expect(calls).toBe(1)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(calls).toBe(2)
+    poller.stop()
+  })
+
   it('waits for a hung check only until its timeout before polling it again', async () => {
     fakeTimers()
     let calls = 0
