@@ -34,9 +34,11 @@ export interface FormOptions {
 export interface FormDefinition<F extends Fields = Fields> {
   readonly fields: F
   readonly options: Readonly<FormOptions>
-  readonly names: readonly (keyof F & string)[]
+  // Plain strings, not `keyof F`: keyof would make F invariant, and a specific form would no longer be
+  // assignable to `FormDefinition` for helpers that take any form.
+  readonly names: readonly string[]
   /** the name of the file field, if any (there is at most one, and it is the last field) */
-  readonly fileField: (keyof F & string) | undefined
+  readonly fileField: string | undefined
   /** whether the form needs a multipart body (it has a file field) */
   readonly multipart: boolean
 }
@@ -50,10 +52,10 @@ const ID_PREFIX = /^[A-Za-z][A-Za-z0-9_-]*$/
  * file in the browser's multipart body.
  */
 export function defineForm<const F extends Fields> (fields: F, options: FormOptions = {}): FormDefinition<F> {
-  const names = Object.keys(fields) as (keyof F & string)[]
+  const names = Object.keys(fields)
   if (names.length === 0) throw new errors.InvalidForm('a form needs at least one field')
   if (options.id !== undefined && !ID_PREFIX.test(options.id)) throw new errors.InvalidForm(`"id" must match ${ID_PREFIX}, got ${JSON.stringify(options.id)}`)
-  let fileField: (keyof F & string) | undefined
+  let fileField: string | undefined
   names.forEach((name, index) => {
     if (!FIELD_NAME.test(name) || name in Object.prototype) {
       throw new errors.InvalidForm(`field name ${JSON.stringify(name)} is not allowed: use letters, digits, "_", "-", "." and not an Object.prototype name`)

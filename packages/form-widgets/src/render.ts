@@ -74,9 +74,11 @@ export function renderField (state: RenderState, name: string): string {
   if (field.kind === 'number') attributes.step = field.options.step ?? (field.options.integer ? 1 : 'any')
   if (field.kind === 'file') attributes.accept = field.options.accept?.join(',')
   for (const validator of field.validators) Object.assign(attributes, validator.attributes)
-  if (field.required && field.kind !== 'selectMultiple') attributes.required = true
-  attributes['aria-invalid'] = invalid ? 'true' : undefined
-  attributes['aria-describedby'] = describedBy
+  // A hidden input has no label or error beside it (its errors go to the form-level region) and ignores `required`.
+  const visible = field.kind !== 'hidden'
+  if (visible && field.required && field.kind !== 'selectMultiple') attributes.required = true
+  attributes['aria-invalid'] = visible && invalid ? 'true' : undefined
+  attributes['aria-describedby'] = visible ? describedBy : undefined
   Object.assign(attributes, field.options.attrs)
 
   const context: WidgetContext = {
@@ -128,6 +130,17 @@ function initialList (field: Field): readonly string[] {
   return Array.isArray(initial) ? initial.map(String) : []
 }
 
+const SAFE_ACTION = /^(?:https?:|[^:]*$|[^:]*[/?#])/i
+// Browsers drop tabs, newlines and leading control characters from URLs: `java\nscript:` is still javascript:.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be stripped
+const URL_NOISE = /[\u0000-\u0020\u007f]/g
+
+/** An action URL that cannot run script: relative, or http(s). Anything else is left out (the form posts to itself). */
+function safeAction (action: string | undefined): string | undefined {
+  if (action === undefined) return undefined
+  return SAFE_ACTION.test(action.replace(URL_NOISE, '')) ? action : undefined
+}
+
 /** The whole `<form>`: CSRF token first, form-level errors, every field in order, a submit button. */
 export function renderForm (state: RenderState, options: RenderOptions = {}): string {
   const definition = state.definition
@@ -135,7 +148,7 @@ export function renderForm (state: RenderState, options: RenderOptions = {}): st
     id: definition.options.id ?? 'form',
     class: state.classes.form,
     method: options.method ?? 'post',
-    action: options.action ?? definition.options.action,
+    action: safeAction(options.action ?? definition.options.action),
     enctype: definition.multipart ? 'multipart/form-data' : undefined,
     novalidate: options.noValidate,
     ...options.attrs,

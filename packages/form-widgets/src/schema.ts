@@ -67,6 +67,8 @@ export function formSchema (definition: FormDefinition, options: FormSchemaOptio
     const schema = tidy(valueSchema(field))
     if (field.kind === 'checkbox' || field.kind === 'selectMultiple') {
       if (field.kind === 'checkbox' && field.required) required.push(name)
+      // An absent multiple field is an empty selection: required whenever at least one pick is.
+      if (field.kind === 'selectMultiple' && Number((schema as { minItems?: number }).minItems ?? 0) > 0) required.push(name)
       properties[name] = schema
       continue
     }

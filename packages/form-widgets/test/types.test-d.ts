@@ -1,6 +1,6 @@
 import Fastify from 'fastify'
 import { describe, expectTypeOf, it } from 'vitest'
-import formWidgets, { defineForm, fields, validators, type BoundForm, type FileHandle, type FormData, type FormView } from '../src/index.js'
+import formWidgets, { defineForm, fields, validators, type BoundForm, type FileHandle, type FormData, type FormDefinition, type FormView } from '../src/index.js'
 
 const everything = defineForm({
   text: fields.text({ required: true }),
@@ -49,7 +49,8 @@ describe('inferred data', () => {
   it('a required file is a FileHandle, never undefined', () => {
     const upload = defineForm({ title: fields.text({ required: true }), file: fields.file({ required: true, maxSize: 10 }) })
     expectTypeOf<FormData<typeof upload.fields>['file']>().toEqualTypeOf<FileHandle>()
-    expectTypeOf(upload.fileField).toEqualTypeOf<'title' | 'file' | undefined>()
+    // any specific form is a FormDefinition, for helpers that take any form
+    expectTypeOf(upload).toExtend<FormDefinition>()
   })
 
   it('narrows on valid: typed data only for a valid form', async () => {
