@@ -1,6 +1,9 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { ConfigError, loadConfig, redactConfig, type ServerConfig } from './config.js'
+import { addBundleFromPath } from './features/downloads.js'
+import { bundleIdPattern } from './features/downloads-store.js'
 import { start } from './start.js'
 
 /** A CLI error the user can fix: printed without a stack, exit status 2 for usage and 1 otherwise. */
@@ -37,6 +40,27 @@ const commands: Command[] = [
     usage: 'shipyard config check [--config <file>]\n\nExit status 0 when valid, 1 listing every problem otherwise.',
     async run ({ config }) {
       process.stdout.write(JSON.stringify(redactConfig(config()), null, 2) + '\n')
+      return 0
+    },
+  },
+  {
+    name: 'bundles add',
+    summary: 'store a bundle (a directory or a JSON { "filename": "content" } file) for /download/<id>.zip',
+    usage: 'shipyard bundles add <dir|file.json> [--id <id>]\n\nPrints the bundle id (a new UUID unless --id is given; ids are 1-64 of A-Z a-z 0-9 _ -).',
+    options: { id: { type: 'string' } },
+    positionals: { min: 1, max: 1 },
+    async run ({ values, positionals, config }) {
+      const id = values.id as string | undefined
+      if (id !== undefined && !bundleIdPattern.test(id)) throw new CliError(`invalid --id "${id}": use 1-64 of A-Z a-z 0-9 _ -`, 2)
+      const path = positionals[0]!
+      if (!existsSync(path)) throw new CliError(`no such file or directory: ${path}`)
+      let stored: string
+      try {
+        stored = await addBundleFromPath(config(), path, { id })
+      } catch (err) {
+        throw new CliError((err as Error).message)
+      }
+      process.stdout.write(`${stored}\n`)
       return 0
     },
   },
