@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify'
-import type { Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 import { createArchive } from './archive.js'
 import { contentDisposition } from './content-disposition.js'
 import { prepareEntries, type ZipEntries } from './entries.js'
@@ -36,6 +36,14 @@ async function streamZip (reply: FastifyReply, input: ZipEntries, settings: Reso
     archive.destroy()
     reply.header('content-range', `bytes */${size}`)
     throw new errors.RangeNotSatisfiable(header(reply.request.headers.range))
+  }
+
+  if (reply.request.method === 'HEAD') {
+    // Fastify drains a stream payload on HEAD, which would read every source: stop at the headers instead.
+    archive.destroy()
+    if (size !== undefined) reply.header('content-length', size)
+    reply.send(Readable.from([]))
+    return
   }
 
   try {

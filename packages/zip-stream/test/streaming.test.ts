@@ -136,6 +136,21 @@ describe('streaming', () => {
     }
   })
 
+  it('answers HEAD with the GET headers without reading the sources', async () => {
+    const counter = { produced: 0, destroyed: false }
+    const size = 256 * 1024 * 1024
+    app = await buildApp({}, (app) => {
+      app.get('/h.zip', (_req, reply) => reply.zip([{ name: 'h.mp4', size, stream: () => countingSource(size, counter) }]))
+    })
+    const url = await listen(app)
+    const head = await fetch(`${url}/h.zip`, { method: 'HEAD' })
+    expect(head.status).toBe(200)
+    expect(Number(head.headers.get('content-length'))).toBeGreaterThan(size)
+    expect(head.headers.get('etag')).toMatch(/^"/)
+    expect(await waitFor(() => counter.destroyed)).toBe(true)
+    expect(counter.produced).toBeLessThan(16 * 1024 * 1024)
+  })
+
   it('200 client aborts at random points close every source and fd; the server keeps serving', async () => {
     const dir = tempDir()
     const paths: string[] = []
