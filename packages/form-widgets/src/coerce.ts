@@ -17,10 +17,19 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/
 const CHECKBOX_OFF = new Set(['', '0', 'false', 'off', 'no'])
 
+function isChoice (choices: readonly { value: string }[], value: string): boolean {
+  for (const choice of choices) if (choice.value === value) return true
+  return false
+}
+
 /** Raw body values of one field as strings; anything else a body parser or schema produced is stringified. */
 export function rawValues (input: unknown): string[] {
   if (input === undefined || input === null) return []
-  if (Array.isArray(input)) return input.filter((x) => x !== undefined && x !== null && typeof x !== 'object').map(String)
+  if (Array.isArray(input)) {
+    const out: string[] = []
+    for (const x of input) if (x !== undefined && x !== null && typeof x !== 'object') out.push(String(x))
+    return out
+  }
   return typeof input === 'object' ? [] : [String(input)]
 }
 
@@ -43,9 +52,11 @@ export function coerce (field: Field, raw: readonly string[]): Coerced {
       return { value: on, empty: !on, shown: on }
     }
     case 'selectMultiple': {
-      const picked = [...new Set(raw)]
+      const picked: string[] = []
+      for (const value of raw) if (!picked.includes(value)) picked.push(value)
       const allowed = field.choices!
-      const unknown = picked.some((value) => !allowed.some((c) => c.value === value))
+      let unknown = false
+      for (const value of picked) if (!isChoice(allowed, value)) unknown = true
       return { value: picked, empty: picked.length === 0, error: unknown ? 'invalidChoice' : undefined, shown: picked }
     }
     default:
@@ -71,7 +82,7 @@ export function coerce (field: Field, raw: readonly string[]): Coerced {
     }
     case 'radio':
     case 'select':
-      return field.choices!.some((c) => c.value === first)
+      return isChoice(field.choices!, first)
         ? { value: first, empty: false, shown }
         : { value: undefined, empty: false, error: 'invalidChoice', shown }
     case 'email':

@@ -46,7 +46,7 @@ export interface FormStateInit {
   csrfExpired: boolean
 }
 
-export class FormState {
+export class FormState implements RenderState {
   readonly definition: FormDefinition
   readonly classes: ClassNames
   readonly csrfFieldName: string
@@ -75,36 +75,27 @@ export class FormState {
   }
 
   get csrfToken (): string | undefined {
+    return this.currentCsrfToken()
+  }
+
+  currentCsrfToken (): string | undefined {
     if (this.#token === undefined && this.#issueToken) this.#token = this.#issueToken()
     return this.#token
   }
 
   render (options?: RenderOptions): string {
-    return renderForm(this.#renderState(), options)
+    return renderForm(this, options)
   }
 
   renderField (name: string): string {
-    return renderField(this.#renderState(), name)
+    return renderField(this, name)
   }
 
   renderCsrf (): string {
-    return renderCsrf(this.#renderState())
+    return renderCsrf(this)
   }
 
   renderFormErrors (): string {
-    return renderFormErrors(this.#renderState())
-  }
-
-  #renderState (): RenderState {
-    const self = this
-    return {
-      definition: this.definition,
-      classes: this.classes,
-      errors: this.errors,
-      formErrors: this.formErrors,
-      shown: this.shown,
-      csrfFieldName: this.csrfFieldName,
-      csrfToken: () => self.csrfToken,
-    }
+    return renderFormErrors(this)
   }
 }

@@ -84,9 +84,27 @@ export const de: Messages = {
 
 export const defaultCatalogue: Catalogue = { en, de }
 
-/** Replaces `{name}` placeholders; unknown placeholders are left as they are. */
-export function interpolate (template: string, params: Record<string, string | number>): string {
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (Object.hasOwn(params, name) ? String(params[name]) : whole))
+/** Replaces `{name}` placeholders (`{label}` from `label`, the rest from `params`); unknown ones are left as they are. */
+export function interpolate (template: string, params: Record<string, string | number>, label?: string): string {
+  // A scan rather than replace() with a callback: messages are built on every invalid bind.
+  let out = ''
+  let from = 0
+  for (;;) {
+    const open = template.indexOf('{', from)
+    if (open === -1) break
+    const close = template.indexOf('}', open)
+    if (close === -1) break
+    const key = template.slice(open + 1, close)
+    const value = key === 'label' && label !== undefined ? label : Object.hasOwn(params, key) ? params[key] : undefined
+    if (value === undefined) {
+      out += template.slice(from, open + 1)
+      from = open + 1
+    } else {
+      out += template.slice(from, open) + String(value)
+      from = close + 1
+    }
+  }
+  return from === 0 ? template : out + template.slice(from)
 }
 
 /** `1536` → `1.5 KB`: sizes in messages are for people. */

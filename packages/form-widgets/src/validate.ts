@@ -1,4 +1,4 @@
-import { coerce } from './coerce.js'
+import { coerce, type Coerced } from './coerce.js'
 import { fieldLabel, type Field } from './fields.js'
 import type { FormDefinition } from './form.js'
 import { interpolate, type Messages } from './messages.js'
@@ -14,6 +14,34 @@ export interface ValidationOutcome {
 /** Raw values per field name, read only for the form's own fields (unknown keys never get here). */
 export type RawValues = Record<string, readonly string[]>
 
+const NO_PARAMS: Record<string, string | number> = {}
+
+/** One per validated field; methods on the prototype, so validating allocates no closures. */
+class FieldContext implements ValidationContext {
+  readonly name: string
+  readonly label: string
+  readonly data: Readonly<Record<string, unknown>>
+  readonly #definition: FormDefinition
+  readonly #messages: Messages
+
+  constructor (definition: FormDefinition, messages: Messages, data: Record<string, unknown>, name: string, label: string) {
+    this.name = name
+    this.label = label
+    this.data = data
+    this.#definition = definition
+    this.#messages = messages
+  }
+
+  message (key: keyof Messages, params?: Record<string, string | number>): string {
+    return interpolate(this.#messages[key], params ?? NO_PARAMS, this.label)
+  }
+
+  labelOf (other: string): string {
+    const field = this.#definition.fields[other]
+    return field ? fieldLabel(other, field) : other
+  }
+}
+
 function isEmptyForRequired (field: Field, raw: readonly string[], empty: boolean): boolean {
   if (field.required === 'input') return raw.length === 0 || raw[0] === ''
   return empty
@@ -27,12 +55,12 @@ export async function validateForm (definition: FormDefinition, raw: RawValues, 
   const data: Record<string, unknown> = {}
   const errors: Record<string, string[]> = {}
   const shown: Record<string, string | readonly string[] | boolean> = {}
-  const coerced = new Map<string, ReturnType<typeof coerce>>()
+  const coerced: Record<string, Coerced> = {}
   for (const name of definition.names) {
     const field = definition.fields[name]!
     if (field.kind === 'file') continue
     const result = coerce(field, raw[name] ?? [])
-    coerced.set(name, result)
+    coerced[name] = result
     shown[name] = result.shown
     if (result.value !== undefined && !result.error) data[name] = result.value
   }
@@ -42,13 +70,7 @@ export async function validateForm (definition: FormDefinition, raw: RawValues, 
   for (const name of definition.names) {
     const field = definition.fields[name]!
     const label = fieldLabel(name, field)
-    const context: ValidationContext = {
-      name,
-      label,
-      data,
-      message: (key, params) => interpolate(messages[key], { label, ...params }),
-      labelOf: (other) => (definition.fields[other] ? fieldLabel(other, definition.fields[other]) : other),
-    }
+    const context = new FieldContext(definition, messages, data, name, label)
     const list: string[] = []
     let value: unknown
     let empty: boolean
@@ -57,7 +79,7 @@ export async function validateForm (definition: FormDefinition, raw: RawValues, 
       empty = value === undefined
       if (empty && field.required) list.push(context.message('required'))
     } else {
-      const result = coerced.get(name)!
+      const result = coerced[name]!
       value = result.value
       empty = result.empty
       if (result.error) {

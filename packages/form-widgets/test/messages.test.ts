@@ -27,8 +27,8 @@ describe('message catalogue', () => {
   })
 
   it('messages are replaceable, and whole new locales can be added', async () => {
-    const replaced = await bindPairs(form, [], { plugin: { messages: { en: { required: 'Please fill in {label}!' } } } })
-    expect(replaced.errors.email).toEqual(['Please fill in E-Mail!'])
+    const replaced = await bindPairs(form, [], { plugin: { messages: { en: { required: '{label}: {label} {nope} {} { please!' } } } })
+    expect(replaced.errors.email).toEqual(['E-Mail: E-Mail {nope} {} { please!'])
     const french = await bindPairs(form, [['age', '3']], { locale: 'fr', plugin: { messages: { fr: { required: '{label} est obligatoire.', min: '{label} doit être au moins {min}.' } } } })
     // missing keys fall back to English
     expect(french.errors).toEqual({ email: ['E-Mail est obligatoire.'], age: ['Alter doit être au moins 18.'], agree: ['Please tick “AGB”.'] })
