@@ -104,7 +104,11 @@ export function createArchive (prepared: PreparedArchive, settings: ArchiveSetti
   }
 
   function openSource (entry: PreparedEntry): Readable | Promise<Readable> {
-    if (entry.kind === 'file') return createReadStream(entry.path!, { highWaterMark: settings.readHighWaterMark })
+    if (entry.kind === 'file') {
+      // Read no more than the size announced in the headers: a file that grew since stat() is sent as it was.
+      if (entry.size === 0) return Readable.from([])
+      return createReadStream(entry.path!, { highWaterMark: settings.readHighWaterMark, end: skip ? undefined : entry.size! - 1 })
+    }
     if (entry.kind === 'data') return Readable.from([entry.data!])
     return entry.open!()
   }
@@ -122,6 +126,16 @@ export function createArchive (prepared: PreparedArchive, settings: ArchiveSetti
         }
         if (!(source instanceof Readable)) throw new TypeError('stream() must return a Readable')
         current = source
+        const declared = entry.size
+        if (!skip && declared !== undefined) {
+          // Runs before yazl's pipe sees the chunk, so no byte beyond the announced Content-Length goes out.
+          let seen = 0
+          source.prependListener('data', (chunk: Buffer) => {
+            seen += chunk.length
+            // synchronously, before the chunk reaches yazl or the gate opens
+            if (seen > declared) onSourceFailure(entry, new Error(`produced more than its declared size of ${declared} bytes`), added.entry)
+          })
+        }
         source.once('data', () => settleFirst())
         source.once('end', () => {
           settleFirst()

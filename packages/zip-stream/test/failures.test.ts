@@ -51,6 +51,37 @@ describe('source failures', () => {
     expect((await get(`${url}/chunked.zip`)).status).toBe(200)
   })
 
+  it('abort: a stream whose bytes do not match its declared size cuts the connection', async () => {
+    app = await buildApp({}, (app) => {
+      app.get('/short.zip', (_req, reply) => reply.zip([{ name: 'a.bin', compression: 'store', size: 200_000, stream: () => Readable.from([Buffer.alloc(100_000)]) }]))
+      app.get('/long.zip', (_req, reply) => reply.zip([
+        { name: 'first.bin', size: 100_000, stream: () => Readable.from([Buffer.alloc(100_000)]) },
+        {
+          name: 'a.bin',
+          size: 100_000,
+          stream: async () => {
+            await new Promise((resolve) => setTimeout(resolve, 50)) // the response is under way by now
+            return Readable.from([Buffer.alloc(60_000), Buffer.alloc(60_000)])
+          },
+        },
+      ], { compression: 'store' }))
+      app.get('/long-first.zip', (_req, reply) => reply.zip([{ name: 'a.bin', compression: 'store', size: 100_000, stream: () => Readable.from([Buffer.alloc(150_000)]) }]))
+    })
+    const url = await listen(app)
+    for (const path of ['/short.zip', '/long.zip']) {
+      const res = await get(url + path)
+      expect(res.complete, path).toBe(false)
+      // never a byte past the announced length
+      expect(res.body.length).toBeLessThan(Number(res.headers['content-length']))
+      await expect(unzipTest(res.body)).rejects.toThrow()
+    }
+    // before the first byte it is an ordinary error
+    const first = await get(`${url}/long-first.zip`)
+    expect(first.status).toBe(500)
+    expect(JSON.parse(first.body.toString())).toMatchObject({ code: 'SHIPYARD_ZIP_SOURCE_FAILED' })
+    expect((await get(`${url}/short.zip`)).status).toBe(200)
+  })
+
   it('a failure before the first byte is a normal coded HTTP error', async () => {
     app = await buildApp({}, (app) => {
       app.get('/open-fails.zip', (_req, reply) => reply.zip([
