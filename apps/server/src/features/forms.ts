@@ -33,7 +33,7 @@ function page (reply: FastifyReply, title: string, body: string): string {
   // helmet's per-response nonce lets this one <style> block through the strict CSP; no nonce, no style.
   const nonce = (reply as FastifyReply & { cspNonce?: { style?: string } }).cspNonce?.style
   const style = nonce ? `<style nonce="${escapeHtml(nonce)}">${STYLE}</style>` : ''
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
+  return '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">' +
     `<title>${escapeHtml(title)}</title>${style}</head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`
 }
 
