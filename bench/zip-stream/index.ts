@@ -154,6 +154,14 @@ rows.push(
   ['(a) plugin, store, yazl\'s JS CRC (buffer-crc32)', `${yazlJsStore.mbps.toFixed(0)} MB/s`, `${(100 * yazlJsStore.mbps / ceilingStore.mbps).toFixed(0)} % of ceiling`],
   ['(c) archiver, store', `${archiverStore.mbps.toFixed(0)} MB/s`, `plugin = ${(pluginStore.mbps / archiverStore.mbps).toFixed(2)} × archiver`]
 )
+// Resume cost: a Range starting at 80 % rebuilds the archive and discards the prefix (see README "Resume").
+{
+  const start = Math.floor(pluginStore.bytes * 0.8)
+  const { stdout } = await run('curl', ['-sS', '--fail', '-o', '/dev/null', '-r', `${start}-`, '-w', '%{http_code} %{size_download} %{time_starttransfer} %{time_total}', `${url}/plugin/store`])
+  const [status, bytes, firstByte, total] = stdout.trim().split(' ').map(Number)
+  if (status !== 206 || bytes !== pluginStore.bytes - start) throw new Error(`resume: got ${status} with ${bytes} bytes`)
+  rows.push([`(a) resume at 80 % (Range: bytes=${start}-)`, `first byte after ${firstByte!.toFixed(2)} s, done in ${total!.toFixed(2)} s`, `${((start / 2 ** 30) / firstByte!).toFixed(2)} GiB/s skipped (read + CRC, not sent)`])
+}
 const ceilingDeflate = await throughput('/ceiling/deflate', 2)
 const pluginDeflate = await throughput('/plugin/deflate', 2)
 const archiverDeflate = await throughput('/archiver/deflate', 2)

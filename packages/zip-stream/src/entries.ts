@@ -113,15 +113,15 @@ function checkMtime (entry: ZipEntry): Date | undefined {
   return entry.mtime
 }
 
-function checkMode (entry: ZipEntry): number | undefined {
-  if (entry.mode === undefined) return undefined
-  if (!Number.isInteger(entry.mode) || entry.mode < 0 || entry.mode > 0xffff) throw new errors.InvalidEntry(describe(entry), '"mode" must be an integer 0-0xffff')
-  // Bare permission bits get the file-type bits readers expect.
-  return entry.mode
-}
-
 const FILE_TYPE = 0o100000
 const DIRECTORY_TYPE = 0o040000
+
+function checkMode (entry: ZipEntry, fileType: number): number | undefined {
+  if (entry.mode === undefined) return undefined
+  if (!Number.isInteger(entry.mode) || entry.mode < 0 || entry.mode > 0xffff) throw new errors.InvalidEntry(describe(entry), '"mode" must be an integer 0-0xffff')
+  // Bare permission bits (0o755) get the file-type bits that unzip needs to restore them.
+  return entry.mode <= 0o7777 ? entry.mode | fileType : entry.mode
+}
 
 /** Validates every descriptor, fixes names and stats files, so bad input fails before any byte is sent. */
 export async function prepareEntries (input: ZipEntries, settings: EntrySettings): Promise<PreparedArchive> {
@@ -135,15 +135,15 @@ export async function prepareEntries (input: ZipEntries, settings: EntrySettings
     const isDirectory = 'directory' in entry && entry.directory === true
     const name = names.claim(normalizeEntryName(entry.name, isDirectory))
     const mtime = checkMtime(entry)
-    const mode = checkMode(entry)
+    const mode = checkMode(entry, isDirectory ? DIRECTORY_TYPE : FILE_TYPE)
     if (isDirectory) {
-      entries.push({ name, kind: 'directory', mtime: mtime ?? settings.defaultMtime, mode: mode !== undefined && mode <= 0o7777 ? mode | DIRECTORY_TYPE : mode, deflate: false })
+      entries.push({ name, kind: 'directory', mtime: mtime ?? settings.defaultMtime, mode, deflate: false })
       continue
     }
     const fileEntry = entry as ZipDataEntry | ZipFileEntry | ZipStreamEntry
     const compression = fileEntry.compression ?? settings.compression
     if (!['auto', 'store', 'deflate'].includes(compression)) throw new errors.InvalidEntry(describe(entry), '"compression" must be auto, store or deflate')
-    const common = { name, mtime: mtime ?? settings.defaultMtime, mode: mode !== undefined && mode <= 0o7777 ? mode | FILE_TYPE : mode, deflate: shouldDeflate(name, compression, settings.level) }
+    const common = { name, mtime: mtime ?? settings.defaultMtime, mode, deflate: shouldDeflate(name, compression, settings.level) }
     if ('data' in fileEntry) {
       const { data } = fileEntry
       if (typeof data !== 'string' && !(data instanceof Uint8Array)) throw new errors.InvalidEntry(describe(entry), '"data" must be a string, Buffer or Uint8Array')

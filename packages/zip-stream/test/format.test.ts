@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ZipEntry } from '../src/index.js'
-import { buildApp, cleanTempDirs, get, listen, unzipList, unzipRead, unzipTest } from './helpers.js'
+import { buildApp, cleanTempDirs, get, listen, unzipInfo, unzipList, unzipRead, unzipTest } from './helpers.js'
 
 const ZIP64_EOCD = Buffer.from([0x50, 0x4b, 0x06, 0x06])
 const ZIP64_LOCATOR = Buffer.from([0x50, 0x4b, 0x06, 0x07])
@@ -30,6 +30,9 @@ describe('archive format (checked with Info-ZIP unzip -t)', () => {
     expect(report).toContain('No errors detected')
     expect(await unzipList(body)).toEqual(['répertoire/', 'répertoire/日本語.txt', 'emoji-😀.txt', 'empty.bin', 'nested/deep/', 'script.sh'])
     expect((await unzipRead(body, 'répertoire/日本語.txt')).toString()).toBe('こんにちは')
+    const listing = await unzipInfo(body)
+    expect(listing).toMatch(/^-rwxr-xr-x .* script\.sh$/m)
+    expect(listing).toMatch(/^drwxr-x--- .* nested\/deep\/$/m)
     // general purpose flag bit 11 (language encoding) in the first local header
     expect(body.readUInt16LE(6) & 0x0800).toBe(0x0800)
     expect(body.includes(ZIP64_EOCD)).toBe(false)

@@ -68,6 +68,13 @@ export async function unzipList (body: Buffer): Promise<string[]> {
   return stdout.split('\n').filter(Boolean)
 }
 
+/** `zipinfo`-style listing (`unzip -Z`): permissions, sizes, names. */
+export async function unzipInfo (body: Buffer): Promise<string> {
+  const file = join(tempDir(), 'archive.zip')
+  writeFileSync(file, body)
+  return (await run('unzip', ['-Z', file], { maxBuffer: 64 * 1024 * 1024 })).stdout
+}
+
 /** Extracts one entry's bytes. */
 export async function unzipRead (body: Buffer, name: string): Promise<Buffer> {
   const dir = tempDir()
