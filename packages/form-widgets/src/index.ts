@@ -5,7 +5,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { bindForm, type BindOptions } from './bind.js'
 import type { CsrfCookieOptions, CsrfSettings } from './csrf.js'
-import { discardUnreadBody } from './discard.js'
+import { settleMultipartBody } from './discard.js'
 import { errors } from './errors.js'
 import { FormState, type BoundForm, type FormView } from './form-state.js'
 import type { FormDefinition, FormInitial, Fields } from './form.js'
@@ -129,7 +129,7 @@ const plugin: FastifyPluginAsync<FormWidgetsOptions> = async (fastify, opts) => 
   // Whatever multipart body is left unread when the response goes out is thrown away (see discard.ts).
   fastify.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply) => {
     const state = (request as unknown as RequestSlots)[kMultipartState]
-    if (state && !request.raw.readableEnded) discardUnreadBody(request, reply, state, runtime.discardTimeout)
+    if (state) await settleMultipartBody(request, reply, state, runtime.discardTimeout)
   })
 
   fastify.decorateRequest('form', function form<F extends Fields> (this: FastifyRequest, typed: FormDefinition<F>, options: RequestFormOptions<F> = {}): FormView<F> {
