@@ -4,6 +4,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { ConfigError, loadConfig, redactConfig, type ServerConfig } from './config.js'
 import { addBundleFromPath } from './features/downloads.js'
 import { bundleIdPattern } from './features/downloads-store.js'
+import { sweepUploads } from './features/uploads.js'
 import { start } from './start.js'
 
 /** A CLI error the user can fix: printed without a stack, exit status 2 for usage and 1 otherwise. */
@@ -61,6 +62,26 @@ const commands: Command[] = [
         throw new CliError((err as Error).message)
       }
       process.stdout.write(`${stored}\n`)
+      return 0
+    },
+  },
+  {
+    name: 'uploads sweep',
+    summary: 'abort multipart uploads left unfinished in the bucket (S3 target only)',
+    usage: 'shipyard uploads sweep [--older-than <hours>]\n\nAborts multipart uploads under UPLOADS_KEY_PREFIX started more than <hours> ago (default 24)\nand prints one line per aborted upload. With the filesystem target there is nothing to sweep.',
+    options: { 'older-than': { type: 'string' } },
+    async run ({ values, config }) {
+      const raw = (values['older-than'] as string | undefined) ?? '24'
+      const olderThanHours = Number(raw)
+      if (!Number.isFinite(olderThanHours) || olderThanHours < 0) throw new CliError(`invalid --older-than "${raw}": a number of hours ≥ 0`, 2)
+      const loaded = config()
+      if (!loaded.s3Bucket) {
+        process.stdout.write('uploads use the filesystem target (S3_BUCKET unset): nothing to sweep\n')
+        return 0
+      }
+      const swept = await sweepUploads(loaded, { olderThanHours })
+      for (const upload of swept) process.stdout.write(`aborted ${upload.key} (upload id ${upload.uploadId}, started ${upload.initiated.toISOString()})\n`)
+      process.stdout.write(`${swept.length} unfinished upload(s) aborted\n`)
       return 0
     },
   },

@@ -32,7 +32,8 @@ export async function buildServer (config: ServerConfig): Promise<FastifyInstanc
     // Requests in flight finish on close; idle keep-alive sockets are closed so shutdown is prompt.
     forceCloseConnections: 'idle',
   })
-  await registerSecurityHeaders(app)
+  // Direct browser uploads post to the bucket's origin, which the CSP must allow.
+  await registerSecurityHeaders(app, config.features.includes('uploads') ? uploads.cspSources(config) : {})
   const mounted: MountedFeature[] = []
   for (const [feature, module] of featureModules) {
     if (config.features.includes(feature)) mounted.push(...await module.register(app, config))
