@@ -8,10 +8,10 @@ import type { PreparedEntry } from './entries.js'
  */
 export function archiveEtag (entries: readonly PreparedEntry[], level: number): string {
   const hash = createHash('sha256')
-  // DOS timestamps in the archive are local time, so the zone offset is part of the bytes.
-  hash.update(`zip-stream 1 ${level} ${new Date().getTimezoneOffset()}\n`)
+  hash.update(`zip-stream 1 ${level}\n`)
   for (const e of entries) {
-    hash.update(JSON.stringify([e.name, e.kind, e.size, e.mtime.getTime(), e.mode, e.deflate, e.dataCrc]))
+    // DOS timestamps are written in local time, so the zone offset at each mtime is part of the bytes.
+    hash.update(JSON.stringify([e.name, e.kind, e.size, e.mtime.getTime(), e.mtime.getTimezoneOffset(), e.mode, e.deflate, e.dataCrc]))
     hash.update('\n')
   }
   return `"${hash.digest('base64url').slice(0, 32)}"`
