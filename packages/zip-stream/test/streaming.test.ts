@@ -136,6 +136,30 @@ describe('streaming', () => {
     }
   })
 
+  it('a client that leaves before the first byte still gets every source closed', async () => {
+    const counters: Array<{ produced: number, destroyed: boolean }> = []
+    app = await buildApp({}, (app) => {
+      app.get('/slow.zip', (_req, reply) => reply.zip([{
+        name: 'slow.mp4',
+        size: 64 * 1024 * 1024,
+        stream: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 150))
+          const counter = { produced: 0, destroyed: false }
+          counters.push(counter)
+          return countingSource(64 * 1024 * 1024, counter)
+        },
+      }]))
+    })
+    const url = await listen(app)
+    const req = http.get(`${url}/slow.zip`, { agent: false })
+    req.on('error', () => {})
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    req.destroy()
+    expect(await waitFor(() => counters.length === 1 && counters[0]!.destroyed)).toBe(true)
+    expect(counters[0]!.produced).toBeLessThan(64 * 1024 * 1024)
+    expect((await get(`${url}/slow.zip`, { range: 'bytes=0-99' })).body.length).toBe(100)
+  })
+
   it('answers HEAD with the GET headers without reading the sources', async () => {
     const counter = { produced: 0, destroyed: false }
     const size = 256 * 1024 * 1024
