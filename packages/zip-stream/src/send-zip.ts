@@ -20,41 +20,43 @@ async function streamZip (reply: FastifyReply, input: ZipEntries, settings: Reso
   const prepared = await prepareEntries(input, { ...settings, skipMissing: settings.onSourceError === 'skip' })
   const archive = createArchive(prepared, settings)
   const { size } = archive
-  reply.header('content-type', 'application/zip')
-  reply.header('content-disposition', contentDisposition(settings.filename))
+  const { headers } = reply.request
 
+  let etag: string | undefined
   let range: ReturnType<typeof resolveRange>
   if (size !== undefined && settings.ranges) {
-    const etag = archiveEtag(prepared.entries, settings.level)
-    reply.header('etag', etag).header('accept-ranges', 'bytes')
-    const { headers } = reply.request
+    etag = archiveEtag(prepared.entries, settings.level)
     range = resolveRange(header(headers.range), header(headers['if-range']), etag, size)
-  } else {
-    reply.header('accept-ranges', 'none')
   }
   if (range === 'unsatisfiable') {
     archive.destroy()
-    reply.header('content-range', `bytes */${size}`)
-    throw new errors.RangeNotSatisfiable(header(reply.request.headers.range))
+    reply.header('content-range', `bytes */${size}`).header('accept-ranges', 'bytes')
+    throw new errors.RangeNotSatisfiable(header(headers.range))
   }
 
-  if (reply.request.method === 'HEAD') {
+  const isHead = reply.request.method === 'HEAD'
+  if (isHead) {
     // Fastify drains a stream payload on HEAD, which would read every source: stop at the headers instead.
     archive.destroy()
-    if (size !== undefined) reply.header('content-length', size)
-    reply.send(Readable.from([]))
-    return
+  } else {
+    try {
+      await archive.firstSource
+    } catch (err) {
+      archive.destroy()
+      throw err
+    }
   }
 
-  try {
-    await archive.firstSource
-  } catch (err) {
-    archive.destroy()
-    throw err
-  }
-
+  // Set only now, so an error answered above is not offered as a download.
+  reply.header('content-type', 'application/zip')
+  reply.header('content-disposition', contentDisposition(settings.filename))
+  reply.header('accept-ranges', etag ? 'bytes' : 'none')
+  if (etag) reply.header('etag', etag)
   let payload: Readable = archive.output
-  if (range) {
+  if (isHead) {
+    payload = Readable.from([])
+    if (size !== undefined) reply.header('content-length', size)
+  } else if (range) {
     const slice = new RangeSlice(range, () => archive.destroy())
     slice.on('close', () => archive.destroy())
     payload = archive.output.pipe(slice)

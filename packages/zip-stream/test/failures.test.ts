@@ -104,6 +104,8 @@ describe('source failures', () => {
       const res = await get(url + path)
       expect(res.status, path).toBe(status)
       expect(res.headers['content-type']).toMatch(/application\/json/)
+      // an error is not offered as a download
+      expect(res.headers['content-disposition']).toBeUndefined()
       expect(JSON.parse(res.body.toString())).toMatchObject({ code })
     }
   })
