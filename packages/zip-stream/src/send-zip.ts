@@ -28,6 +28,11 @@ async function streamZip (reply: FastifyReply, input: ZipEntries, settings: Reso
     etag = archiveEtag(prepared.entries, settings.level)
     range = resolveRange(header(headers.range), header(headers['if-range']), etag, size)
   }
+  if (etag !== undefined && header(headers['if-none-match'])?.split(',').some((tag) => tag.trim() === etag || tag.trim() === `W/${etag}` || tag.trim() === '*')) {
+    archive.destroy()
+    reply.code(304).header('etag', etag).send()
+    return
+  }
   if (range === 'unsatisfiable') {
     archive.destroy()
     reply.header('content-range', `bytes */${size}`).header('accept-ranges', 'bytes')

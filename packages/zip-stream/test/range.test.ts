@@ -122,6 +122,17 @@ describe('resume', () => {
     expect(JSON.parse(beyond.body.toString())).toMatchObject({ code: 'SHIPYARD_ZIP_RANGE_NOT_SATISFIABLE' })
   })
 
+  it('answers If-None-Match with 304 when the archive would be the same', async () => {
+    const { url } = await setup()
+    const full = await get(`${url}/r.zip`)
+    const etag = full.headers.etag!
+    const cached = await get(`${url}/r.zip`, { 'if-none-match': `"other", ${etag}` })
+    expect(cached.status).toBe(304)
+    expect(cached.headers.etag).toBe(etag)
+    expect(cached.body.length).toBe(0)
+    expect((await get(`${url}/r.zip`, { 'if-none-match': '"other"' })).status).toBe(200)
+  })
+
   it('offers no ranges when the size is unknown (deflate) or ranges are off', async () => {
     const { url } = await setup()
     const deflated = await get(`${url}/deflated.zip`, { range: 'bytes=0-9' })
