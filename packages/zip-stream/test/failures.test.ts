@@ -1,13 +1,13 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ZipEntry } from '../src/index.js'
-import { buildApp, cleanTempDirs, get, listen, tempDir, unzipList, unzipRead, unzipTest } from './helpers.js'
+import { buildApp, cleanTempDirs, get, listen, tempDir, unzipList, unzipRead, unzipTest, waitFor } from './helpers.js'
 
-/** Sends `before` bytes, then fails. */
-function failingSource (before: number): Readable {
+/** Sends `before` bytes, then fails (once `failWhen` says so, e.g. when the response is under way). */
+function failingSource (before: number, failWhen: () => boolean = () => true): Readable {
   let sent = false
   return new Readable({
     read () {
@@ -15,7 +15,7 @@ function failingSource (before: number): Readable {
         sent = true
         this.push(Buffer.alloc(before, 0x62))
       } else {
-        setImmediate(() => this.destroy(new Error('disk on fire')))
+        waitFor(failWhen).then(() => this.destroy(new Error('disk on fire')), () => {})
       }
     },
   })
@@ -29,15 +29,15 @@ describe('source failures', () => {
   })
 
   it('abort (default): a failure mid-archive cuts the connection, never a valid-looking zip', async () => {
-    const entries = (sized: boolean): ZipEntry[] => [
+    const entries = (sized: boolean, reply: FastifyReply): ZipEntry[] => [
       { name: 'first.txt', data: 'fine' },
       { name: 'big.bin', data: Buffer.alloc(300_000, 1) },
-      { name: 'broken.bin', compression: 'store', ...(sized ? { size: 500_000 } : {}), stream: () => failingSource(100_000) },
+      { name: 'broken.bin', compression: 'store', ...(sized ? { size: 500_000 } : {}), stream: () => failingSource(100_000, () => reply.raw.headersSent) },
       { name: 'last.txt', data: 'never reached' },
     ]
     app = await buildApp({}, (app) => {
-      app.get('/sized.zip', (_req, reply) => reply.zip(entries(true), { compression: 'store' }))
-      app.get('/chunked.zip', (_req, reply) => reply.zip(entries(false)))
+      app.get('/sized.zip', (_req, reply) => reply.zip(entries(true, reply), { compression: 'store' }))
+      app.get('/chunked.zip', (_req, reply) => reply.zip(entries(false, reply)))
     })
     const url = await listen(app)
     for (const path of ['/sized.zip', '/chunked.zip']) {
@@ -60,7 +60,7 @@ describe('source failures', () => {
           name: 'a.bin',
           size: 100_000,
           stream: async () => {
-            await new Promise((resolve) => setTimeout(resolve, 50)) // the response is under way by now
+            await waitFor(() => reply.raw.headersSent) // the response is under way
             return Readable.from([Buffer.alloc(60_000), Buffer.alloc(60_000)])
           },
         },
