@@ -106,6 +106,9 @@ osd data = $dir/osd
 rgw data = $dir/rgw
 rgw frontends = beast endpoint=127.0.0.1:$port
 rgw thread pool size = 64
+# Deleted objects' data goes to garbage collection, by default after 2 h; memstore keeps it in RAM until then.
+rgw gc obj min wait = 0
+rgw gc processor period = 5
 EOF
 
   ceph-authtool --create-keyring "$keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null
