@@ -17,8 +17,8 @@ import s3Upload from '../../packages/s3-upload/src/index.js'
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
 const requireFromPackage = createRequire(new URL('../../packages/s3-upload/package.json', import.meta.url))
-const { S3Client, CreateBucketCommand, DeleteObjectCommand, ListMultipartUploadsCommand } = await import(requireFromPackage.resolve('@aws-sdk/client-s3')) as typeof import('@aws-sdk/client-s3')
-const { Upload } = await import(requireFromPackage.resolve('@aws-sdk/lib-storage')) as typeof import('@aws-sdk/lib-storage')
+const { S3Client, CreateBucketCommand, DeleteObjectCommand, ListMultipartUploadsCommand } = await import(requireFromPackage.resolve('@aws-sdk/client-s3')) as typeof import('../../packages/s3-upload/node_modules/@aws-sdk/client-s3/dist-types/index.js')
+const { Upload } = await import(requireFromPackage.resolve('@aws-sdk/lib-storage')) as typeof import('../../packages/s3-upload/node_modules/@aws-sdk/lib-storage/dist-types/index.js')
 
 const MiB = 1024 * 1024
 const SIZE = 1024 * MiB
