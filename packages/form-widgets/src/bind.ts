@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import type { Readable } from 'node:stream'
 import { verifyToken } from './csrf.js'
 import { errors } from './errors.js'
-import { MultipartFileHandle } from './file-handle.js'
+import { MultipartFileHandle, type FileHandle } from './file-handle.js'
 import { FormState } from './form-state.js'
 import type { FormDefinition } from './form.js'
 import { rawValues } from './coerce.js'
@@ -10,6 +10,7 @@ import type { FormLimits } from './limits.js'
 import { interpolate } from './messages.js'
 import { classesFor, kMultipartState, messagesFor, tokenBinding, tokenIssuer, type MultipartState, type RequestSlots, type Runtime } from './runtime.js'
 import { validateForm } from './validate.js'
+import { matchesAccept } from './validators.js'
 
 export interface BindOptions {
   /** catalogue locale for this request's messages (default: the plugin's `locale`) */
@@ -22,6 +23,7 @@ interface ReadBody {
   raw: Record<string, string[]>
   token: string | undefined
   file: MultipartFileHandle | undefined
+  nextFile?: () => Promise<FileHandle | undefined>
 }
 
 const URLENCODED = /^application\/x-www-form-urlencoded\s*(;|$)/i
@@ -58,6 +60,7 @@ export async function bindForm (runtime: Runtime, request: FastifyRequest, defin
     classes: classesFor(runtime, definition),
     csrfFieldName: csrf ? csrf.fieldName : '',
     issueToken: tokenIssuer(runtime, request, definition),
+    nextFile: body.nextFile,
     submitted: true,
     valid: outcome.valid && !csrfExpired,
     data: outcome.data,
@@ -99,6 +102,53 @@ interface Part {
   file: Readable
 }
 
+/** The multipart body being read: parts are pulled one at a time, so reading can stop at a file and resume. */
+interface MultipartReader {
+  readonly parts: AsyncIterator<Part>
+  readonly state: MultipartState
+  readonly fileField: string | undefined
+  readonly maxFileSize: number
+  readonly limits: Required<FormLimits>
+  readonly request: FastifyRequest
+  ended: boolean
+}
+
+/**
+ * Pulls parts until the next file of the form's file field (or the end of the body), handing fields to
+ * `onField`. The file is wrapped in a handle without reading a byte of it.
+ */
+async function nextFilePart (reader: MultipartReader, onField?: (name: string, value: string) => void): Promise<MultipartFileHandle | undefined> {
+  if (reader.ended) return undefined
+  try {
+    for (;;) {
+      const { value: part, done } = await reader.parts.next()
+      if (done) break
+      if (part.type === 'field') {
+        if (part.valueTruncated) throw new errors.FieldTooLarge(part.fieldname, reader.limits.fieldSize)
+        onField?.(part.fieldname, typeof part.value === 'string' ? part.value : String(part.value))
+        continue
+      }
+      // A file input left empty still sends a part with an empty file name.
+      if (part.fieldname !== reader.fileField || part.filename === '') {
+        part.file.resume()
+        continue
+      }
+      const file = new MultipartFileHandle(part, reader.maxFileSize, reader.request.raw)
+      reader.state.file = file
+      return file
+    }
+  } catch (err) {
+    // @fastify/multipart reports a `__proto__`-like field name after the last part: such fields are ignored,
+    // like any unknown field, and everything else has been read by then.
+    if ((err as { code?: string }).code !== 'FST_PROTO_VIOLATION') {
+      reader.ended = true
+      throw multipartError(err, reader.limits)
+    }
+  }
+  reader.ended = true
+  return undefined
+}
+
 /**
  * Reads parts until the form's file arrives (or the body ends). Fields are collected; the file is wrapped in a
  * handle without reading a byte, so CSRF and the fields before it are checked before any upload is consumed.
@@ -107,6 +157,7 @@ async function readMultipart (request: FastifyRequest, definition: FormDefinitio
   const fileField = definition.fileField
   const fileFieldDef = fileField ? definition.fields[fileField] : undefined
   const maxFileSize = fileFieldDef?.validators.find((v) => v.maxFileSize !== undefined)?.maxFileSize ?? limits.fileSize
+  const maxFiles = fileFieldDef?.options.maxFiles ?? limits.files
   const state: MultipartState = { file: undefined }
   ;(request as unknown as RequestSlots)[kMultipartState] = state
   // Registered before @fastify/multipart's own listener so the file stream fails with our coded error first.
@@ -121,35 +172,27 @@ async function readMultipart (request: FastifyRequest, definition: FormDefinitio
   const values: Record<string, string[]> = Object.create(null)
   const known = new Set<string>(definition.names)
   let token: string | undefined
-  let file: MultipartFileHandle | undefined
   const parts = request.parts({
-    limits: { fieldSize: limits.fieldSize, fields: limits.fields, fileSize: Math.max(maxFileSize, 1), files: limits.files, parts: limits.parts },
+    limits: { fieldSize: limits.fieldSize, fields: limits.fields, fileSize: Math.max(maxFileSize, 1), files: maxFiles, parts: limits.parts },
     throwFileSizeLimit: false,
-  } as Parameters<FastifyRequest['parts']>[0]) as unknown as AsyncIterableIterator<Part>
-  try {
-    for await (const part of parts) {
-      if (part.type === 'field') {
-        if (part.valueTruncated) throw new errors.FieldTooLarge(part.fieldname, limits.fieldSize)
-        const value = typeof part.value === 'string' ? part.value : String(part.value)
-        if (part.fieldname === tokenField) token ??= value
-        else if (known.has(part.fieldname)) (values[part.fieldname] ??= []).push(value)
-        continue
-      }
-      // A file input left empty still sends a part with an empty file name.
-      if (part.fieldname !== fileField || part.filename === '') {
-        part.file.resume()
-        continue
-      }
-      file = new MultipartFileHandle(part, maxFileSize, raw)
-      state.file = file
-      break
+  } as Parameters<FastifyRequest['parts']>[0]) as unknown as AsyncIterator<Part>
+  const reader: MultipartReader = { parts, state, fileField, maxFileSize, limits, request, ended: false }
+  const file = await nextFilePart(reader, (name, value) => {
+    if (name === tokenField) token ??= value
+    else if (known.has(name)) (values[name] ??= []).push(value)
+  })
+  const accept = fileFieldDef?.options.accept
+  const nextFile = async (): Promise<FileHandle | undefined> => {
+    const current = state.file
+    if (current && !current.stream.destroyed && !current.stream.readableEnded) await current.discard()
+    const next = await nextFilePart(reader)
+    if (next && accept && !matchesAccept(accept, next.filename, next.mimetype)) {
+      next.stream.destroy()
+      throw new errors.FileTypeRejected(next.filename, accept.join(', '))
     }
-  } catch (err) {
-    // @fastify/multipart reports a `__proto__`-like field name after the last part: such fields are ignored,
-    // like any unknown field, and everything else has been read by then.
-    if ((err as { code?: string }).code !== 'FST_PROTO_VIOLATION') throw multipartError(err, limits)
+    return next
   }
-  return { raw: values, token, file }
+  return { raw: values, token, file, nextFile }
 }
 
 function multipartError (err: unknown, limits: Required<FormLimits>): Error {

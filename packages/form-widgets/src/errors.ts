@@ -12,6 +12,7 @@ export const errors = {
   TooManyFiles: createError('SHIPYARD_FORM_TOO_MANY_FILES', 'Multipart body has more than %s files', 413),
   FieldTooLarge: createError('SHIPYARD_FORM_FIELD_TOO_LARGE', 'Field "%s" is larger than %s bytes', 413),
   FileTooLarge: createError('SHIPYARD_FORM_FILE_TOO_LARGE', 'File "%s" is larger than %s bytes', 413),
+  FileTypeRejected: createError('SHIPYARD_FORM_FILE_TYPE_REJECTED', 'File "%s" is not one of: %s', 415),
   MalformedBody: createError('SHIPYARD_FORM_MALFORMED_BODY', 'Malformed form body: %s', 400),
   ClientAborted: createError('SHIPYARD_FORM_CLIENT_ABORTED', 'The client closed the request before the form body was complete', 400),
 }

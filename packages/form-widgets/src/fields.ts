@@ -104,6 +104,8 @@ export interface FileOptions extends CommonOptions {
   maxSize?: number
   /** accepted types: MIME types, `type/*` families or `.ext` extensions */
   accept?: readonly string[]
+  /** files this field takes in one request (default: the plugin's `limits.files`, 1); above 1 the input gets `multiple` and later files come from `form.nextFile()` */
+  maxFiles?: number
 }
 
 /** The union of every builder's options, as stored on a field. */
@@ -122,6 +124,7 @@ export interface AnyOptions extends Omit<CommonOptions, 'widget'> {
   value?: string
   maxSize?: number
   accept?: readonly string[]
+  maxFiles?: number
   choices?: readonly Choice[]
   emptyLabel?: string | false
   default?: unknown

@@ -1,3 +1,4 @@
+import type { FileHandle } from './file-handle.js'
 import type { FormData, FormDefinition, FormErrors, Fields } from './form.js'
 import { renderCsrf, renderField, renderForm, renderFormErrors, type RenderOptions, type RenderState } from './render.js'
 import type { ClassNames } from './widgets.js'
@@ -23,6 +24,13 @@ export interface FormView<F extends Fields = Fields> {
   renderCsrf (): string
   /** the form-level error region */
   renderFormErrors (): string
+  /**
+   * Multipart forms whose file field allows `maxFiles` > 1: the next file of that field, once the current one
+   * is consumed (an unread one is discarded first); undefined when there are no more. Rejects with
+   * `SHIPYARD_FORM_TOO_MANY_FILES` (413) past `maxFiles` and `SHIPYARD_FORM_FILE_TYPE_REJECTED` (415) for a
+   * file outside `accept`. Always undefined for other forms.
+   */
+  nextFile (): Promise<FileHandle | undefined>
 }
 
 export interface ValidForm<F extends Fields> { readonly valid: true, readonly data: FormData<F> }
@@ -37,6 +45,7 @@ export interface FormStateInit {
   csrfFieldName: string
   /** creates a token on first use; undefined when CSRF is off */
   issueToken: (() => string) | undefined
+  nextFile?: () => Promise<FileHandle | undefined>
   submitted: boolean
   valid: boolean
   data: Record<string, unknown>
@@ -59,6 +68,7 @@ export class FormState implements RenderState {
   readonly csrfExpired: boolean
   #issueToken: (() => string) | undefined
   #token: string | undefined
+  #nextFile: (() => Promise<FileHandle | undefined>) | undefined
 
   constructor (init: FormStateInit) {
     this.definition = init.definition
@@ -72,6 +82,11 @@ export class FormState implements RenderState {
     this.shown = init.shown
     this.csrfExpired = init.csrfExpired
     this.#issueToken = init.issueToken
+    this.#nextFile = init.nextFile
+  }
+
+  nextFile (): Promise<FileHandle | undefined> {
+    return this.#nextFile ? this.#nextFile() : Promise.resolve(undefined)
   }
 
   get csrfToken (): string | undefined {

@@ -100,7 +100,10 @@ function controlAttributes (definition: FormDefinition, classes: ClassNames, nam
     cols: field.options.cols,
   }
   if (field.kind === 'number') attributes.step = field.options.step ?? (field.options.integer ? 1 : 'any')
-  if (field.kind === 'file') attributes.accept = field.options.accept?.join(',')
+  if (field.kind === 'file') {
+    attributes.accept = field.options.accept?.join(',')
+    attributes.multiple = (field.options.maxFiles ?? 1) > 1
+  }
   for (const validator of field.validators) Object.assign(attributes, validator.attributes)
   // A hidden input has no label or error beside it (its errors go to the form-level region) and ignores `required`.
   const visible = field.kind !== 'hidden'

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { COOKIE_VALUE_SHAPE, createToken, newCookieValue, type CsrfSettings } from './csrf.js'
+import type { FileHandle } from './file-handle.js'
 import type { FormDefinition } from './form.js'
 import type { FormLimits } from './limits.js'
 import type { Catalogue, Messages } from './messages.js'
@@ -26,7 +27,8 @@ export interface RequestSlots {
 }
 
 export interface MultipartState {
-  file: { stream: NodeJS.ReadableStream & { destroyed: boolean, readableEnded: boolean, destroy (err?: Error): void } } | undefined
+  /** the file handed over last */
+  file: FileHandle | undefined
 }
 
 export function messagesFor (runtime: Runtime, locale: string | undefined): Messages {

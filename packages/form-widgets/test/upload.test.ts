@@ -3,13 +3,18 @@ import { createHash } from 'node:crypto'
 import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { defineForm, fields, type BoundForm } from '../src/index.js'
+import { defineForm, fields, type BoundForm, type FileHandle } from '../src/index.js'
 import { buildApp, csrfFrom, deferred, multipartBody, multipartHead, RawClient } from './helpers.js'
 
 const upload = defineForm({
   title: fields.text({ label: 'Title', required: true, maxLength: 100 }),
   document: fields.file({ label: 'Document', required: true, maxSize: 1024, accept: ['image/png', '.txt'] }),
 }, { id: 'upload' })
+
+const gallery = defineForm({
+  album: fields.text({ required: true }),
+  photos: fields.file({ required: true, maxFiles: 3, maxSize: 1000, accept: ['image/png'] }),
+})
 
 type Handler = (form: BoundForm<typeof upload.fields>, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>
 
@@ -35,6 +40,23 @@ beforeAll(async () => {
   app = await buildApp({ discardTimeout: 300 }, (instance) => {
     instance.get('/upload', async (request, reply) => reply.type('text/html').send(request.form(upload).render()))
     instance.post('/upload', async (request, reply) => handler(await request.bindForm(upload), request, reply))
+    instance.get('/gallery', async (request) => request.form(gallery).render())
+    instance.post('/gallery', async (request) => {
+      const form = await request.bindForm(gallery)
+      if (!form.valid) return { errors: form.errors }
+      const received: Array<{ name: string, size: number }> = []
+      for (let file: FileHandle | undefined = form.data.photos; file; file = await form.nextFile()) {
+        // the second file is left unread on purpose: nextFile() discards it
+        if (received.length === 1) {
+          received.push({ name: file.filename, size: -1 })
+          continue
+        }
+        const out = sink()
+        await pipeline(file.stream, out.stream)
+        received.push({ name: file.filename, size: out.bytes.length })
+      }
+      return { album: form.data.album, received }
+    })
   })
   await app.listen({ port: 0, host: '127.0.0.1' })
   port = (app.server.address() as import('node:net').AddressInfo).port
@@ -252,5 +274,38 @@ describe('multipart upload form: broken bodies reach the file stream as coded 4x
     expect(await seen.promise).toBe('SHIPYARD_FORM_MALFORMED_BODY')
     expect(res.statusCode).toBe(400)
     expect(res.json().code).toBe('SHIPYARD_FORM_MALFORMED_BODY')
+  })
+})
+
+describe('multipart upload form: several files in one field (maxFiles)', () => {
+  const png = (size: number) => Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(size - 8, 1)])
+  const post = (parts: Parameters<typeof multipartBody>[1]) =>
+    app.inject({ method: 'POST', url: '/gallery', headers: { cookie: csrf.cookie, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: multipartBody(boundary, [{ name: '_csrf', value: csrf.token }, { name: 'album', value: 'Trip' }, ...parts]) })
+
+  it('renders a multiple file input and hands the files over one by one; fields between files are ignored', async () => {
+    expect((await app.inject('/gallery')).body).toContain('accept="image/png" multiple data-max-size="1000" required>')
+    const res = await post([
+      { name: 'photos', filename: 'a.png', type: 'image/png', content: png(100) },
+      { name: 'photos', filename: 'b.png', type: 'image/png', content: png(200) },
+      { name: 'album', value: 'ignored' },
+      { name: 'photos', filename: 'c.png', type: 'image/png', content: png(300) },
+    ])
+    expect(res.json()).toEqual({ album: 'Trip', received: [{ name: 'a.png', size: 100 }, { name: 'b.png', size: -1 }, { name: 'c.png', size: 300 }] })
+  })
+
+  it('more files than maxFiles → 413 SHIPYARD_FORM_TOO_MANY_FILES from nextFile()', async () => {
+    const res = await post(['a', 'b', 'c', 'd'].map((n) => ({ name: 'photos', filename: `${n}.png`, type: 'image/png', content: png(50) })))
+    expect(res.statusCode).toBe(413)
+    expect(res.json().code).toBe('SHIPYARD_FORM_TOO_MANY_FILES')
+  })
+
+  it('a later file outside accept → 415 SHIPYARD_FORM_FILE_TYPE_REJECTED', async () => {
+    const res = await post([
+      { name: 'photos', filename: 'a.png', type: 'image/png', content: png(50) },
+      { name: 'photos', filename: 'b.png', type: 'image/png', content: png(50) },
+      { name: 'photos', filename: 'evil.svg', type: 'image/svg+xml', content: '<svg/>' },
+    ])
+    expect(res.statusCode).toBe(415)
+    expect(res.json().code).toBe('SHIPYARD_FORM_FILE_TYPE_REJECTED')
   })
 })
