@@ -119,6 +119,9 @@ const plugin: FastifyPluginAsync<FormWidgetsOptions> = async (fastify, opts) => 
     if (!fastify.hasRequestDecorator('parts')) await fastify.register(multipart, { limits: { fieldSize: limits.fieldSize, fields: limits.fields, fileSize: limits.fileSize, files: limits.files, parts: limits.parts } })
     if (runtime.csrf && runtime.csrf.cookie && !fastify.hasRequestDecorator('cookies')) await fastify.register(cookie)
   }
+  if (runtime.csrf && runtime.csrf.cookie && !fastify.hasReplyDecorator('setCookie')) {
+    fail('"csrf.cookie" needs @fastify/cookie: register it before this plugin, leave "registerParsers" on, or set "csrf.cookie" to false')
+  }
 
   fastify.decorateRequest(kReply, null)
   fastify.decorateRequest(kCookieValue, null)

@@ -117,3 +117,37 @@ describe('options are validated at register time', () => {
     })
   }
 })
+
+describe('body parsers', () => {
+  it('uses @fastify/formbody, @fastify/multipart and @fastify/cookie registered by the application instead of registering them again', async () => {
+    const Fastify = (await import('fastify')).default
+    const { default: formWidgets } = await import('../src/index.js')
+    const instance = Fastify()
+    await instance.register((await import('@fastify/formbody')).default, { bodyLimit: 100 })
+    await instance.register((await import('@fastify/multipart')).default)
+    await instance.register((await import('@fastify/cookie')).default)
+    await instance.register(formWidgets, { csrf: { secret: SECRET } })
+    instance.post('/', async (request) => (await request.bindForm(plain)).data)
+    const ok = await instance.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'name=a' })
+    expect(ok.json()).toEqual({ name: 'a', tags: [] })
+    // the application's formbody (bodyLimit 100) is the one in use
+    const big = await instance.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `name=${'x'.repeat(200)}` })
+    expect(big.statusCode).toBe(413)
+    await instance.close()
+  })
+
+  it('with registerParsers: false and no @fastify/cookie, cookie-bound CSRF is refused at register time', async () => {
+    const Fastify = (await import('fastify')).default
+    const { default: formWidgets } = await import('../src/index.js')
+    const instance = Fastify()
+    await expect(instance.register(formWidgets, { csrf: { secret: SECRET }, registerParsers: false }).ready()).rejects.toMatchObject({ code: 'SHIPYARD_FORM_INVALID_OPTION', message: expect.stringContaining('needs @fastify/cookie') })
+    await instance.close()
+    const stateless = Fastify()
+    await stateless.register(formWidgets, { csrf: { secret: SECRET, cookie: false }, registerParsers: false })
+    stateless.post('/', async (request) => (await request.bindForm(plain)).data)
+    // without formbody there is no urlencoded parser: Fastify answers 415 itself
+    const res = await stateless.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'name=a' })
+    expect(res.statusCode).toBe(415)
+    await stateless.close()
+  })
+})
