@@ -15,6 +15,8 @@ export interface ConfigKey {
   secret?: boolean
   /** a secret generated into the data dir in development when unset (required in production) */
   generate?: boolean
+  /** the feature the key belongs to (set by config.ts); core keys have none */
+  feature?: string
 }
 
 export type KeysOf<T extends readonly ConfigKey[]> = { [K in T[number] as K['key']]: z.output<K['schema']> }

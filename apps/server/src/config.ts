@@ -36,8 +36,18 @@ const coreKeys = [
 
 /** Every key of the server: the core ones above plus each feature's own (see features/*.ts). */
 export const configKeys: readonly ConfigKey[] = [
-  ...coreKeys, ...health.configKeys, ...forms.configKeys, ...downloads.configKeys, ...landing.configKeys, ...uploads.configKeys,
+  ...coreKeys,
+  ...forFeature('health', health.configKeys),
+  ...forFeature('forms', forms.configKeys),
+  ...forFeature('downloads', downloads.configKeys),
+  ...forFeature('landing', landing.configKeys),
+  ...forFeature('uploads', uploads.configKeys),
 ]
+
+/** Tags a feature's keys, so a secret it needs is required only when the feature is enabled. */
+function forFeature (feature: Feature, keys: readonly ConfigKey[]): ConfigKey[] {
+  return keys.map((key) => ({ ...key, feature }))
+}
 
 /** Secrets are optional in the schema but always set once loadConfig returns (generated in development). */
 type SecretKey = typeof SECRET_KEYS[number]

@@ -3,8 +3,21 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { ConfigKey } from './config-keys.js'
 
-/** Core secrets every deployment needs; features may declare more keys with `secret: true` and `generate: true`. */
+/** Core secrets; features may declare more keys with `secret: true` and `generate: true`. */
 export const SECRET_KEYS = ['csrfSecret', 'cookieSecret', 'adminToken'] as const
+
+/** The features that use each core secret: a deployment without them (e.g. the health-only monitor) needs none. */
+const coreSecretUsers: Record<typeof SECRET_KEYS[number], string[]> = {
+  csrfSecret: ['forms', 'landing', 'uploads'],
+  cookieSecret: ['uploads'],
+  adminToken: ['health', 'landing'],
+}
+
+function isNeeded (key: ConfigKey, features: readonly string[]): boolean {
+  const users = coreSecretUsers[key.key as keyof typeof coreSecretUsers]
+  if (users) return users.some((feature) => features.includes(feature))
+  return key.generate === true && (key.feature === undefined || features.includes(key.feature))
+}
 
 /**
  * Production: a missing secret is a configuration problem. Development/test: missing secrets are generated once
@@ -12,7 +25,7 @@ export const SECRET_KEYS = ['csrfSecret', 'cookieSecret', 'adminToken'] as const
  * Returns the problems found; fills `config` in place.
  */
 export function resolveSecrets (config: Record<string, unknown>, keys: readonly ConfigKey[]): string[] {
-  const wanted = keys.filter((k) => (SECRET_KEYS as readonly string[]).includes(k.key) || k.generate === true)
+  const wanted = keys.filter((k) => isNeeded(k, config.features as string[]))
   const missing = wanted.filter((k) => config[k.key] === undefined)
   if (missing.length === 0) return []
   if (config.nodeEnv === 'production') {

@@ -51,12 +51,19 @@ describe('loadConfig', () => {
 describe('secrets', () => {
   it('are required in production, each named', () => {
     let error: unknown
-    try { loadConfig({ env: { NODE_ENV: 'production', DATA_DIR: tempDir(), COOKIE_SECRET: 'k'.repeat(32) } }) } catch (err) { error = err }
+    try { loadConfig({ env: { NODE_ENV: 'production', FEATURES: 'forms,uploads,health', DATA_DIR: tempDir(), COOKIE_SECRET: 'k'.repeat(32) } }) } catch (err) { error = err }
     expect(error).toBeInstanceOf(ConfigError)
     const problems = (error as ConfigError).problems
     expect(problems).toHaveLength(2)
     expect(problems.join('\n')).toMatch(/CSRF_SECRET: required in production/)
     expect(problems.join('\n')).toMatch(/ADMIN_TOKEN: required in production/)
+  })
+
+  it('are required only by the features that use them', () => {
+    const production = (FEATURES: string) => ({ NODE_ENV: 'production', FEATURES, DATA_DIR: tempDir() })
+    expect(loadConfig({ env: production('downloads') }).features).toEqual(['downloads'])
+    expect(() => loadConfig({ env: production('health') })).toThrow(/^Invalid configuration:\n {2}- ADMIN_TOKEN: required in production[^\n]*$/)
+    expect(loadConfig({ env: { ...production('health'), ADMIN_TOKEN: 'a'.repeat(32) } }).adminToken).toBe('a'.repeat(32))
   })
 
   it('are generated once in development and kept in the data dir across restarts', () => {
