@@ -43,7 +43,9 @@ export async function uploadRoutes (fastify: FastifyInstance, { options, api }: 
 
   fastify.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500
-    if (status >= 500 && status !== 502) request.log.error({ err: error }, 'upload failed')
+    // The store's failures carry only the S3 error's name and status (never the request, so never credentials).
+    if (status === 502) request.log.warn({ code: error.code, status, reason: error.message }, 'upload failed: store error')
+    else if (status >= 500) request.log.error({ err: error }, 'upload failed')
     else request.log.info({ code: error.code, status }, 'upload refused')
     const message = status === 500 ? 'Internal Server Error' : error.message
     // The rest of an unread upload is not worth reading: let the connection go once the answer is out.

@@ -61,8 +61,8 @@ export async function radosgwAdmin (...args: string[]): Promise<string> {
   return stdout
 }
 
-export async function buildApp (options: Partial<S3UploadOptions> & Pick<S3UploadOptions, 'target'>, setup?: (app: FastifyInstance) => void | Promise<void>): Promise<FastifyInstance> {
-  const app = Fastify()
+export async function buildApp (options: Partial<S3UploadOptions> & Pick<S3UploadOptions, 'target'>, setup?: (app: FastifyInstance) => void | Promise<void>, logs?: string[]): Promise<FastifyInstance> {
+  const app = Fastify(logs ? { logger: { level: 'trace', stream: { write: (line: string) => { logs.push(line) } } } } : {})
   await app.register(formWidgets, { csrf: { secret: CSRF_SECRET }, discardTimeout: 500 })
   await app.register(s3Upload, { secret: SECRET, partSize: 5 * MIB, ...options })
   await setup?.(app)

@@ -169,12 +169,13 @@ describe('failures leave nothing behind', () => {
 describe('an S3 error mid-upload', () => {
   let quotaBucket: string
   let quotaApp: FastifyInstance
+  const logs: string[] = []
   beforeAll(async () => {
     quotaBucket = await createBucket(client, 'quota')
     // A 4 MiB bucket quota: CreateMultipartUpload succeeds, the first 5 MiB part fails with QuotaExceeded (403).
     await radosgwAdmin('quota', 'set', '--quota-scope=bucket', `--bucket=${quotaBucket}`, '--max-size=4194304')
     await radosgwAdmin('quota', 'enable', '--quota-scope=bucket', `--bucket=${quotaBucket}`)
-    quotaApp = await buildApp({ target: s3Target(quotaBucket), maxFileSize: 64 * MIB })
+    quotaApp = await buildApp({ target: s3Target(quotaBucket), maxFileSize: 64 * MIB }, undefined, logs)
   })
   afterAll(async () => { await quotaApp.close() })
 
@@ -186,5 +187,10 @@ describe('an S3 error mid-upload', () => {
     expect(res.json()).toMatchObject({ code: 'SHIPYARD_S3_STORE_FAILED', message: expect.stringContaining('QuotaExceeded (HTTP 403)') })
     expect(await multipartUploads(client, quotaBucket)).toEqual([])
     expect(await objectKeys(client, quotaBucket)).toEqual([])
+    // The failure is logged (at trace level everything is), and the credentials never are.
+    expect(logs.join('')).toContain('SHIPYARD_S3_STORE_FAILED')
+    const { credentials } = s3Target(quotaBucket) as { credentials: { accessKeyId: string, secretAccessKey: string } }
+    expect(logs.join('')).not.toContain(credentials.secretAccessKey)
+    expect(logs.join('')).not.toContain(credentials.accessKeyId)
   })
 })
