@@ -33,12 +33,12 @@ describe('options', () => {
       // @ts-expect-error theme is auto, light or dark
       theme: 'blue',
     }
-    void theme
+    expectTypeOf(theme).toBeObject()
     const wrongLimit: HostLandingOptions['rateLimit'] = {
       // @ts-expect-error a limit is { max, timeWindow } or false
       perIp: 10,
     }
-    void wrongLimit
+    expectTypeOf(wrongLimit).not.toBeNever()
   })
 })
 
