@@ -1,6 +1,8 @@
+import type { FastifyRequest } from 'fastify'
 import type { FileHandle } from './file-handle.js'
 import type { FormData, FormDefinition, FormErrors, Fields } from './form.js'
 import { renderCsrf, renderField, renderForm, renderFormErrors, type RenderOptions, type RenderState } from './render.js'
+import { classesFor, tokenIssuer, type Runtime } from './runtime.js'
 import type { ClassNames } from './widgets.js'
 
 /** A form ready to render: unbound (from `request.form()`) or bound (from `request.bindForm()`). */
@@ -113,4 +115,26 @@ export class FormState implements RenderState {
   renderFormErrors (): string {
     return renderFormErrors(this)
   }
+}
+
+/** An unbound form (GET): initial values shown, a fresh CSRF token on first render. */
+export function unboundForm (runtime: Runtime, request: FastifyRequest, definition: FormDefinition, initial: Record<string, unknown>): FormState {
+  const shown: Record<string, string | readonly string[] | boolean> = {}
+  for (const [name, value] of Object.entries(initial)) {
+    if (!Object.hasOwn(definition.fields, name) || value === undefined) continue
+    shown[name] = typeof value === 'boolean' ? value : Array.isArray(value) ? value.map(String) : String(value)
+  }
+  return new FormState({
+    definition,
+    classes: classesFor(runtime, definition),
+    csrfFieldName: runtime.csrf ? runtime.csrf.fieldName : '',
+    issueToken: tokenIssuer(runtime, request, definition),
+    submitted: false,
+    valid: false,
+    data: {},
+    errors: {},
+    formErrors: [],
+    shown,
+    csrfExpired: false,
+  })
 }

@@ -25,8 +25,6 @@ export interface Messages {
   atLeast: string
   /** `{max}` */
   atMost: string
-  /** `{max}`: bytes, human readable */
-  fileTooLarge: string
   /** `{types}` */
   fileType: string
   csrfExpired: string
@@ -53,7 +51,6 @@ export const en: Messages = {
   equalTo: '{label} must match {other}.',
   atLeast: '{label}: pick at least {min}.',
   atMost: '{label}: pick at most {max}.',
-  fileTooLarge: '{label} must be at most {max}.',
   fileType: '{label} must be one of: {types}.',
   csrfExpired: 'This form expired. Please check your entries and submit it again.',
 }
@@ -77,7 +74,6 @@ export const de: Messages = {
   equalTo: '{label} muss mit {other} übereinstimmen.',
   atLeast: '{label}: Bitte mindestens {min} auswählen.',
   atMost: '{label}: Bitte höchstens {max} auswählen.',
-  fileTooLarge: '{label} darf höchstens {max} groß sein.',
   fileType: '{label} muss einer dieser Typen sein: {types}.',
   csrfExpired: 'Dieses Formular ist abgelaufen. Bitte Eingaben prüfen und erneut absenden.',
 }
@@ -105,16 +101,4 @@ export function interpolate (template: string, params: Record<string, string | n
     }
   }
   return from === 0 ? template : out + template.slice(from)
-}
-
-/** `1536` → `1.5 KB`: sizes in messages are for people. */
-export function formatBytes (bytes: number): string {
-  const units = ['bytes', 'KB', 'MB', 'GB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return unit === 0 ? `${value} bytes` : `${Number(value.toFixed(1))} ${units[unit]}`
 }

@@ -1,5 +1,5 @@
 import type { Attributes } from './escape.js'
-import { formatBytes, type Messages } from './messages.js'
+import type { Messages } from './messages.js'
 
 /** What a validator sees besides the value. */
 export interface ValidationContext {
@@ -225,10 +225,6 @@ export function matchesAccept (accept: readonly string[], filename: string, mime
     if (entry.endsWith('/*')) return type.startsWith(entry.slice(0, -1))
     return type === entry
   })
-}
-
-export function humanSize (bytes: number): string {
-  return formatBytes(bytes)
 }
 
 function escapeRegExp (text: string): string {
