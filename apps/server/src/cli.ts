@@ -4,6 +4,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { ConfigError, loadConfig, redactConfig, type ServerConfig } from './config.js'
 import { addBundleFromPath } from './features/downloads.js'
 import { bundleIdPattern } from './features/downloads-store.js'
+import { exportSignups } from './features/landing.js'
 import { sweepUploads } from './features/uploads.js'
 import { start } from './start.js'
 
@@ -82,6 +83,16 @@ const commands: Command[] = [
       const swept = await sweepUploads(loaded, { olderThanHours })
       for (const upload of swept) process.stdout.write(`aborted ${upload.key} (upload id ${upload.uploadId}, started ${upload.initiated.toISOString()})\n`)
       process.stdout.write(`${swept.length} unfinished upload(s) aborted\n`)
+      return 0
+    },
+  },
+  {
+    name: 'signups export',
+    summary: 'write the sign-ups of one site as CSV (RFC 4180) to stdout',
+    usage: 'shipyard signups export <site>\n\nSame CSV as GET /_landing/export.csv?site=<site>: unsubscribed sign-ups excluded, cells that\nspreadsheets would run as formulas neutralised. Reads SQLite in DATA_DIR, or PostgreSQL with DATABASE_URL.',
+    positionals: { min: 1, max: 1 },
+    async run ({ positionals, config }) {
+      await exportSignups(config(), positionals[0]!, process.stdout)
       return 0
     },
   },

@@ -55,6 +55,26 @@ describe('the built server, configured by environment only', () => {
     expect(res.headers.get('cache-control')).toContain('no-store')
   })
 
+  it('serves the default landing page by Host and stores a sign-up that the CLI exports', async () => {
+    const session = new HttpSession(address)
+    const page = await session.request('/')
+    expect(page.status).toBe(200)
+    const html = await page.text()
+    expect(html).toContain('action="/signup"')
+    const posted = await session.request('/signup', { method: 'POST', body: new URLSearchParams({ _csrf: csrfToken(html), email: 'Ops@Example.COM' }) })
+    expect(posted.status).toBe(303)
+    const thanks = await session.request(posted.headers.get('location')!)
+    expect(thanks.status).toBe(200)
+
+    const exported = spawnServer(['signups', 'export', 'default'], env, { built: true })
+    expect((await exported.exited).code).toBe(0)
+    const csv = exported.logs.map((l) => l.msg).join('\n')
+    expect(csv).toContain('Ops@example.com')
+    // the same through the authenticated route
+    const route = await fetch(`${address}/_landing/export.csv?site=default`, { headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` } })
+    expect(await route.text()).toContain('Ops@example.com')
+  })
+
   it('serves the demo form with a checkbox group and accepts a valid submission', async () => {
     const session = new HttpSession(address)
     const page = await session.request('/forms/demo')
