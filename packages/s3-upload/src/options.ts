@@ -127,6 +127,7 @@ export function resolveOptions (opts: S3UploadOptions): ResolvedOptions {
   const directUpload = opts.directUpload ?? (target.type === 's3' ? 'post' : false)
   if (directUpload !== false && directUpload !== 'post' && directUpload !== 'put') fail('"directUpload" must be "post", "put" or false')
   if (directUpload !== false && target.type !== 's3') fail('"directUpload" needs an s3 target')
+  if (opts.routes !== undefined && typeof opts.routes !== 'boolean') fail('"routes" must be true or false')
   const title = opts.title ?? 'Upload a file'
   if (typeof title !== 'string' || title === '') fail('"title" must be a non-empty string')
   return {

@@ -57,7 +57,7 @@ export async function uploadRoutes (fastify: FastifyInstance, { options, api }: 
   fastify.get(prefix, async (request, reply) => showPage(request, reply, request.form(uploadForm)))
 
   fastify.post(prefix, async (request, reply) => {
-    if (!request.isMultipart()) throw new errors.NotMultipart()
+    if (typeof request.isMultipart !== 'function' || !request.isMultipart()) throw new errors.NotMultipart()
     const form = await request.bindForm(uploadForm)
     if (!form.valid) {
       if (wantsJson(request)) return reply.code(400).send({ statusCode: 400, code: 'SHIPYARD_S3_NO_FILE', error: 'Bad Request', message: Object.values(form.errors).flat().join(' ') || 'No file was uploaded', errors: form.errors })

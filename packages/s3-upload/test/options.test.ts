@@ -46,6 +46,7 @@ describe('options are validated at register time', () => {
     ['a bad directUpload', { secret: SECRET, target: s3, directUpload: 'get' }, /"directUpload" must be "post", "put" or false/],
     ['directUpload on a directory', { secret: SECRET, target: fsTarget, directUpload: 'post' }, /"directUpload" needs an s3 target/],
     ['a short presignExpires', { secret: SECRET, target: s3, presignExpires: 1 }, /"presignExpires"/],
+    ['a non-boolean routes', { secret: SECRET, target: fsTarget, routes: 'yes' }, /"routes" must be true or false/],
     ['an empty title', { secret: SECRET, target: fsTarget, title: '' }, /"title"/],
   ])('refuses %s with SHIPYARD_S3_INVALID_OPTION', async (_what, options, message) => {
     const error = await register(options).then(() => undefined, (err: unknown) => err)

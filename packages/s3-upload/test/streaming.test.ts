@@ -110,7 +110,8 @@ describe('failures leave nothing behind', () => {
     const raw = await RawClient.connect(port)
     await raw.write(requestHead('/upload', multipartHeaders(body.length, cookie)))
     // 9 MiB: past the 8 MiB limit and past the first part (so a multipart upload exists), far from the 40 MiB end.
-    await raw.write(body.subarray(0, 9 * MIB))
+    // Not awaited: the server may close the connection before the kernel has taken all of it.
+    raw.write(body.subarray(0, 9 * MIB)).catch(() => {})
     const res = await raw.response()
     expect(res.status).toBe(413)
     expect(JSON.parse(res.body)).toMatchObject({ code: 'SHIPYARD_S3_FILE_TOO_LARGE' })
