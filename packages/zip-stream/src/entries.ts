@@ -131,6 +131,8 @@ export async function prepareEntries (input: ZipEntries, settings: EntrySettings
   const stats: Array<Promise<void>> = []
   const missing = new Set<PreparedEntry>()
   for await (const entry of input) {
+    // A long list is checked in slices, so other requests are served meanwhile.
+    if (entries.length % 4096 === 4095) await new Promise((resolve) => setImmediate(resolve))
     if (entry === null || typeof entry !== 'object') throw new errors.InvalidEntry(describe(entry), 'must be an object')
     const isDirectory = 'directory' in entry && entry.directory === true
     const name = names.claim(normalizeEntryName(entry.name, isDirectory))
