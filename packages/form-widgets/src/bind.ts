@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import type { Readable } from 'node:stream'
-import { verifyToken } from './csrf.js'
+import { isWellFormedToken, verifyToken } from './csrf.js'
 import { errors } from './errors.js'
 import { MultipartFileHandle, type FileHandle } from './file-handle.js'
 import { FormState } from './form-state.js'
@@ -47,8 +47,12 @@ export async function bindForm (runtime: Runtime, request: FastifyRequest, defin
   if (csrf) {
     const binding = tokenBinding(runtime, request, false)
     if (body.token === undefined || body.token === '') throw new errors.CsrfMissing(`no "${csrf.fieldName}" field${multipart ? ' before the first file' : ''}`)
-    if (binding === undefined) throw new errors.CsrfMissing(`no "${csrf.cookie ? csrf.cookie.name : ''}" cookie`)
-    const check = verifyToken(csrf, body.token, binding)
+    // No CSRF cookie at all (cleared, or a session cookie lost with a browser restart) but a well-formed token:
+    // nothing can be verified, so nothing is accepted, but the form re-renders like an expired one (which sets
+    // a new cookie) instead of ending in a 403. A cross-site attacker gains only that re-render.
+    const check = binding === undefined
+      ? (isWellFormedToken(body.token) ? 'expired' : 'invalid')
+      : verifyToken(csrf, body.token, binding)
     if (check === 'invalid') throw new errors.CsrfInvalid('bad signature, wrong cookie or malformed token')
     csrfExpired = check === 'expired'
   }

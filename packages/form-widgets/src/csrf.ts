@@ -38,6 +38,10 @@ export function createToken (settings: CsrfSettings, binding: string, now = Date
   return `${issued}.${nonce}.${mac}`
 }
 
+export function isWellFormedToken (token: string): boolean {
+  return TOKEN_SHAPE.test(token)
+}
+
 /** Checks signature first, then age: only a genuine token can be "expired". */
 export function verifyToken (settings: CsrfSettings, token: string, binding: string, now = Date.now()): TokenCheck {
   const match = TOKEN_SHAPE.exec(token)

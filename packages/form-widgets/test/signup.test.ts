@@ -62,14 +62,28 @@ describe('sign-up form (urlencoded)', () => {
     expect(res.body).toContain('<span>Please tick “I agree to be emailed”.</span>')
   })
 
-  it('answers 403 SHIPYARD_FORM_CSRF_MISSING without a token and without the cookie', async () => {
-    const { cookie, token } = await signupApp()
+  it('answers 403 SHIPYARD_FORM_CSRF_MISSING without a token', async () => {
+    const { cookie } = await signupApp()
     const noToken = await app.inject({ method: 'POST', url: '/signup', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'email=a%40b.c&consent=y' })
     expect(noToken.statusCode).toBe(403)
     expect(noToken.json().code).toBe('SHIPYARD_FORM_CSRF_MISSING')
+    const emptyToken = await app.inject({ method: 'POST', url: '/signup', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: '_csrf=&email=a%40b.c&consent=y' })
+    expect(emptyToken.json().code).toBe('SHIPYARD_FORM_CSRF_MISSING')
+  })
+
+  it('without the CSRF cookie (cleared, browser restarted) nothing is accepted: the form re-renders with a new cookie and token, input kept', async () => {
+    const { token } = await signupApp()
     const noCookie = await app.inject({ method: 'POST', url: '/signup', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: urlencoded([['_csrf', token], ['email', 'a@b.c'], ['consent', 'y']]) })
-    expect(noCookie.statusCode).toBe(403)
-    expect(noCookie.json().code).toBe('SHIPYARD_FORM_CSRF_MISSING')
+    expect(noCookie.statusCode).toBe(422)
+    expect(noCookie.body).toContain('This form expired.')
+    expect(noCookie.body).toContain('value="a@b.c"')
+    const fresh = csrfFrom(noCookie)
+    expect(fresh.cookie).toMatch(/^shipyard_csrf=/)
+    const again = await app.inject({ method: 'POST', url: '/signup', headers: { cookie: fresh.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: urlencoded([['_csrf', fresh.token], ['email', 'a@b.c'], ['consent', 'y']]) })
+    expect(again.statusCode).toBe(200)
+    // a malformed token without a cookie is still a 403
+    const garbage = await app.inject({ method: 'POST', url: '/signup', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: urlencoded([['_csrf', 'garbage'], ['email', 'a@b.c'], ['consent', 'y']]) })
+    expect(garbage.json().code).toBe('SHIPYARD_FORM_CSRF_INVALID')
   })
 
   it('answers 403 SHIPYARD_FORM_CSRF_INVALID for a forged token or a token minted for another cookie', async () => {
