@@ -33,6 +33,7 @@ export async function bindForm (runtime: Runtime, request: FastifyRequest, defin
   const limits = options.limits ? { ...runtime.limits, ...options.limits } : runtime.limits
   const csrf = definition.options.csrf === false ? false : runtime.csrf
   const multipart = typeof request.isMultipart === 'function' && request.isMultipart()
+  if (multipart && (request as unknown as RequestSlots)[kMultipartState]) throw new errors.AlreadyBound()
   let body: ReadBody
   if (multipart) {
     body = await readMultipart(request, definition, limits, csrf ? csrf.fieldName : undefined)

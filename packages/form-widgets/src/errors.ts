@@ -4,6 +4,7 @@ import createError from '@fastify/error'
 export const errors = {
   InvalidOption: createError('SHIPYARD_FORM_INVALID_OPTION', '%s', 500),
   InvalidForm: createError('SHIPYARD_FORM_INVALID_DEFINITION', '%s', 500),
+  AlreadyBound: createError('SHIPYARD_FORM_ALREADY_BOUND', 'This request\'s multipart body was already bound: call bindForm once per request', 500),
   CsrfMissing: createError('SHIPYARD_FORM_CSRF_MISSING', 'CSRF token missing: %s', 403),
   CsrfInvalid: createError('SHIPYARD_FORM_CSRF_INVALID', 'CSRF token invalid: %s', 403),
   UnsupportedMediaType: createError('SHIPYARD_FORM_UNSUPPORTED_MEDIA_TYPE', 'Form bodies must be application/x-www-form-urlencoded or multipart/form-data, got %s', 415),

@@ -118,6 +118,20 @@ describe('options are validated at register time', () => {
   }
 })
 
+describe('programming errors', () => {
+  it('binding one multipart request twice is SHIPYARD_FORM_ALREADY_BOUND (the body can only be read once)', async () => {
+    app = await buildApp({ csrf: false }, (instance) => {
+      instance.post('/', async (request) => {
+        await request.bindForm(plain)
+        await request.bindForm(plain)
+      })
+    })
+    const res = await app.inject({ method: 'POST', url: '/', headers: mp('b8'), payload: multipartBody('b8', [{ name: 'name', value: 'x' }]) })
+    expect(res.statusCode).toBe(500)
+    expect(res.json().code).toBe('SHIPYARD_FORM_ALREADY_BOUND')
+  })
+})
+
 describe('body parsers', () => {
   it('uses @fastify/formbody, @fastify/multipart and @fastify/cookie registered by the application instead of registering them again', async () => {
     const Fastify = (await import('fastify')).default
