@@ -127,6 +127,51 @@ describe('rendering: accessibility', () => {
   })
 })
 
+describe('rendering: every field kind', () => {
+  it('renders the matching control for each builder', async () => {
+    const all = defineForm({
+      a: fields.text(),
+      b: fields.email(),
+      c: fields.password(),
+      d: fields.url(),
+      e: fields.search(),
+      f: fields.tel(),
+      g: fields.number(),
+      h: fields.date(),
+      i: fields.hidden(),
+      j: fields.textarea(),
+      k: fields.checkbox(),
+      l: fields.radio({ choices: ['x'] }),
+      m: fields.select({ choices: ['x'] }),
+      n: fields.selectMultiple({ choices: ['x'] }),
+      o: fields.selectMultiple({ choices: ['x'], widget: 'checkboxes' }),
+      p: fields.file(),
+    })
+    app = await buildApp({ csrf: false }, (instance) => { instance.get('/', async (request) => request.form(all).render()) })
+    const html = (await app.inject('/')).body
+    const expected: Record<string, string> = {
+      a: '<input type="text" id="form-a"',
+      b: '<input type="email" id="form-b"',
+      c: '<input type="password" id="form-c"',
+      d: '<input type="url" id="form-d"',
+      e: '<input type="search" id="form-e"',
+      f: '<input type="tel" id="form-f"',
+      g: '<input type="number" id="form-g"',
+      h: '<input type="date" id="form-h"',
+      i: '<input type="hidden" id="form-i"',
+      j: '<textarea id="form-j"',
+      k: '<input type="checkbox" id="form-k"',
+      l: '<input type="radio" name="l"',
+      m: '<select id="form-m" name="m"',
+      n: '<select id="form-n" name="n" class="sy-control" multiple>',
+      o: '<input type="checkbox" name="o"',
+      p: '<input type="file" id="form-p"',
+    }
+    for (const [name, start] of Object.entries(expected)) expect(html, name).toContain(start)
+    expect(html).toContain('enctype="multipart/form-data"')
+  })
+})
+
 describe('rendering: values, widgets and class hooks', () => {
   const form = defineForm({
     name: fields.text(),
