@@ -12,8 +12,9 @@
 #       Stops the daemons started in <dir> and removes <dir> (kept with --keep, e.g. to read the logs).
 #
 # Environment: CEPH_MEMSTORE_BYTES (RAM the OSD may fill, default 4 GiB), S3_ACCESS_KEY_ID and
-# S3_SECRET_ACCESS_KEY (default: random). Needs the Debian packages radosgw, ceph-mon, ceph-osd, and
-# runs as any user (no /etc/ceph, no /var/lib/ceph). Disabling cephx does not work with radosgw, hence the keyring.
+# S3_SECRET_ACCESS_KEY (default: random). Needs the Debian packages radosgw, ceph-mon, ceph-osd and node (free
+# ports, readiness); runs as any user (no /etc/ceph, no /var/lib/ceph). Disabling cephx does not work with
+# radosgw, hence the keyring.
 set -euo pipefail
 
 usage () { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
@@ -39,6 +40,10 @@ wait_for () { # <seconds> <description> <command…>
   done
 }
 
+gateway_answers () { # <port>: an anonymous ListBuckets answers 200
+  node -e 'fetch(`http://127.0.0.1:${process.argv[1]}/`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$1"
+}
+
 stop_cluster () {
   local name pid
   # radosgw first, then the OSD, then the monitor: each needs the next to shut down cleanly and fast.
@@ -60,7 +65,7 @@ start_cluster () {
   rm -rf "$dir"
   mkdir -p "$dir"/{mon,osd,rgw,run,log}
   local fsid mon_port conf keyring access secret
-  fsid=$(uuidgen)
+  fsid=$(cat /proc/sys/kernel/random/uuid)
   mon_port=$(free_port)
   conf=$dir/ceph.conf
   keyring=$dir/keyring
@@ -121,7 +126,7 @@ EOF
   ceph-mon -c "$conf" -i a 2>>"$dir/log/setup.log"
 
   local osd_uuid osd_id
-  osd_uuid=$(uuidgen)
+  osd_uuid=$(cat /proc/sys/kernel/random/uuid)
   osd_id=$(ceph -c "$conf" -n client.admin --connect-timeout 20 osd new "$osd_uuid" 2>>"$dir/log/setup.log")
   [[ "$osd_id" == 0 ]] || { echo "ceph-rgw: expected osd id 0, got '$osd_id' (logs: $dir/log)" >&2; exit 1; }
   ceph-osd -c "$conf" -i 0 --mkfs --osd-uuid "$osd_uuid" 2>>"$dir/log/setup.log" >/dev/null
@@ -130,7 +135,7 @@ EOF
   radosgw -c "$conf" -n client.rgw.a 2>>"$dir/log/setup.log"
   radosgw-admin -c "$conf" -n client.admin user create --uid=shipyard --display-name=Shipyard \
     --access-key="$access" --secret="$secret" >/dev/null 2>>"$dir/log/setup.log"
-  wait_for 60 "radosgw on port $port" curl -sf -o /dev/null "http://127.0.0.1:$port/"
+  wait_for 60 "radosgw on port $port" gateway_answers "$port"
 
   local lines
   lines=$(printf 'S3_ENDPOINT=http://127.0.0.1:%s\nS3_REGION=us-east-1\nS3_ACCESS_KEY_ID=%s\nS3_SECRET_ACCESS_KEY=%s\n' \
