@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import Database from 'better-sqlite3'
 import type { FastifyInstance } from 'fastify'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { startPostgres } from '../../../scripts/postgres.mjs'
 import { loadConfig } from '../src/config.js'
 import { addBundle, addBundleFromDir, addBundleFromPath } from '../src/features/downloads.js'
 import { buildServer } from '../src/server.js'
@@ -63,7 +64,7 @@ describe('downloads feature', () => {
 
   it('streams bundles added from a record, a directory and a JSON file, under a configured prefix', async () => {
     const dataDir = temp()
-    expect(addBundle({ dataDir }, { 'a.txt': 'alpha', 'sub/b.txt': 'beta' }, { id: 'record' })).toBe('record')
+    expect(await addBundle({ dataDir }, { 'a.txt': 'alpha', 'sub/b.txt': 'beta' }, { id: 'record' })).toBe('record')
     const source = temp()
     mkdirSync(join(source, 'img'))
     writeFileSync(join(source, 'index.html'), '<h1>hi</h1>')
@@ -100,5 +101,33 @@ describe('downloads feature', () => {
     expect(db.prepare('SELECT x FROM other_feature').all()).toEqual([{ x: 'kept' }])
     expect(db.prepare('SELECT count(*) AS n FROM bundles').get()).toEqual({ n: 0 })
     db.close()
+  })
+})
+
+describe('downloads feature with DATABASE_URL', () => {
+  let postgres: Awaited<ReturnType<typeof startPostgres>>
+  const apps: FastifyInstance[] = []
+  beforeAll(async () => { postgres = await startPostgres() })
+  afterAll(async () => {
+    await Promise.all(apps.map((a) => a.close()))
+    await postgres?.stop()
+  })
+
+  it('keeps bundles in PostgreSQL, so every instance serves what any of them was given', async () => {
+    const instance = async () => {
+      const app = await buildServer(loadConfig({ env: { FEATURES: 'downloads', DATA_DIR: temp(), DATABASE_URL: postgres.url, LOG_LEVEL: 'silent' } }))
+      apps.push(app)
+      return app.listen({ port: 0, host: '127.0.0.1' })
+    }
+    // two instances start against an empty database at once: one schema, one demo bundle
+    const [first, second] = await Promise.all([instance(), instance()])
+    expect(await addBundle({ dataDir: temp(), databaseUrl: postgres.url }, { 'shared.txt': 'from the CLI' }, { id: 'shared' })).toBe('shared')
+    for (const url of [first, second]) {
+      expect((await fetch(`${url}/download/demo.zip`)).status).toBe(200)
+      const body = Buffer.from(await (await fetch(`${url}/download/shared.zip`)).arrayBuffer())
+      expect(await unzip(body, '-p')).toBe('from the CLI')
+    }
+    const mounted = await (await fetch(`${first}/_shipyard`)).json() as { mounted: Array<{ description: string }> }
+    expect(mounted.mounted[0]!.description).toContain('PostgreSQL')
   })
 })

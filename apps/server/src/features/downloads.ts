@@ -5,7 +5,7 @@ import { z } from 'zod'
 import { booleanFromString, type ConfigKey } from '../config-keys.js'
 import type { ServerConfig } from '../config.js'
 import type { MountedFeature } from '../server.js'
-import { BundleStore, bundleIdPattern, openBundleStore, type Bundle } from './downloads-store.js'
+import { bundleIdPattern, openBundleStore, type Bundle, type BundleStore } from './downloads-store.js'
 
 export { addBundle, addBundleFromDir, addBundleFromPath } from './downloads-store.js'
 export type { Bundle, BundleFiles } from './downloads-store.js'
@@ -31,17 +31,17 @@ const demoBundle: Bundle = {
 export async function register (app: FastifyInstance, config: ServerConfig): Promise<MountedFeature[]> {
   const store: BundleStore = openBundleStore(config)
   app.addHook('onClose', async () => store.close())
-  if (config.downloadsSeedDemo && store.isEmpty()) store.put(demoBundle)
+  if (config.downloadsSeedDemo && await store.isEmpty()) await store.put(demoBundle)
 
   const path = `${config.downloadsPrefix}/:id.zip`
   await app.register(async (scope) => {
     await scope.register(zipStream)
     scope.get<{ Params: { id: string } }>(path, async (request, reply) => {
       const { id } = request.params
-      const bundle = bundleIdPattern.test(id) ? store.get(id) : undefined
+      const bundle = bundleIdPattern.test(id) ? await store.get(id) : undefined
       if (!bundle) throw new BundleNotFound(JSON.stringify(id))
       return reply.zip(entriesFromRecord(bundle.files, { mtime: bundle.createdAt }), { filename: `${id}.zip` })
     })
   })
-  return [{ feature: 'downloads', path, description: 'ZIP of a stored bundle, streamed as it is built' }]
+  return [{ feature: 'downloads', path, description: `ZIP of a bundle stored in ${store.kind === 'postgres' ? 'PostgreSQL' : 'SQLite'}, streamed as it is built` }]
 }
