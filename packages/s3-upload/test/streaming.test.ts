@@ -1,4 +1,5 @@
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import { defineForm, fields } from '@shipyard/form-widgets'
 import type { FastifyInstance } from 'fastify'
 import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -15,7 +16,16 @@ let port: number
 beforeAll(async () => {
   client = s3Client()
   bucket = await createBucket(client, 'streaming')
-  app = await buildApp({ target: s3Target(bucket), maxFileSize: 8 * MIB })
+  const avatarForm = defineForm({ name: fields.text({ required: true }), photo: fields.file({ required: true }) }, { id: 'avatar' })
+  app = await buildApp({ target: s3Target(bucket), maxFileSize: 8 * MIB }, (instance) => {
+    // A user's own route: form-widgets checks CSRF and the fields, the decorator streams the file.
+    instance.post('/avatar', async (request, reply) => {
+      const form = await request.bindForm(avatarForm)
+      if (!form.valid) return reply.code(400).send(form.errors)
+      const stored = await request.uploadFile(form.data.photo, { keyPrefix: 'avatars', allowedTypes: ['image/png'], maxFileSize: 100_000 })
+      return { name: form.data.name, ...stored }
+    })
+  })
   await app.listen({ port: 0, host: '127.0.0.1' })
   port = (app.server.address() as AddressInfo).port
 })
@@ -99,6 +109,21 @@ describe('POST streamed to S3', () => {
     // A forged (unsigned) flash is ignored.
     const forged = `shipyard_upload_flash=${Buffer.from(JSON.stringify({ kind: 'success', text: 'forged' })).toString('base64url')}.AAAA`
     expect((await app.inject({ url: '/upload', headers: { cookie: forged } })).body).not.toContain('forged')
+  })
+})
+
+describe('request.uploadFile() from your own route', () => {
+  it('streams a form-widgets file handle with per-call overrides', async () => {
+    const { cookie, token } = await csrf()
+    const content = pngBytes(50_000)
+    const body = multipartBody([{ name: '_csrf', value: token }, { name: 'name', value: 'Ada' }, { name: 'photo', filename: 'me.png', type: 'image/png', content }])
+    const res = await app.inject({ method: 'POST', url: '/avatar', headers: multipartHeaders(body.length, cookie), payload: body })
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toMatchObject({ name: 'Ada', key: expect.stringMatching(/^avatars\/[0-9a-f]{32}\.png$/), size: content.length, originalName: 'me.png' })
+    expect((await getObjectBytes(client, bucket, res.json().key)).equals(content)).toBe(true)
+    const big = multipartBody([{ name: '_csrf', value: token }, { name: 'name', value: 'Ada' }, { name: 'photo', filename: 'me.png', type: 'image/png', content: pngBytes(100_001) }])
+    const refused = await app.inject({ method: 'POST', url: '/avatar', headers: multipartHeaders(big.length, cookie), payload: big })
+    expect([refused.statusCode, refused.json().code]).toEqual([413, 'SHIPYARD_S3_FILE_TOO_LARGE'])
   })
 })
 
