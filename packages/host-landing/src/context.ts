@@ -22,6 +22,8 @@ export interface LandingContext {
   clientIp: (request: FastifyRequest, trusted: boolean) => string
   /** `https://host` as the visitor sees it, for links in mails */
   origin: (request: FastifyRequest, trusted: boolean) => string
+  /** true when pages carry a per-response nonce, so they cannot be cached whole */
+  perRequestHead: boolean
   renderPage: (request: FastifyRequest, reply: FastifyReply, site: SiteConfig, kind: PageKind, contentHtml: string) => string
   /** keeps background work (mails) so close can wait for it */
   track: (work: Promise<unknown>) => void

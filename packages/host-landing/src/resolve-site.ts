@@ -25,6 +25,19 @@ export interface SiteResolverOptions {
 
 const resolved = new WeakMap<FastifyRequest, ResolvedSite>()
 
+/** Bounded memo: a full map is dropped rather than tracked per entry (the working set is a few dozen sites). */
+function memo<V> (max: number) {
+  const map = new Map<string, V>()
+  return {
+    get: (key: string) => map.get(key),
+    clear: () => map.clear(),
+    set (key: string, value: V) {
+      if (map.size >= max) map.clear()
+      map.set(key, value)
+    },
+  }
+}
+
 /**
  * Works out the site of a request: sites-file entry for the Host (or the default site) overlaid with the
  * headers of a trusted proxy. Headers from anyone else are ignored and logged. Throws `UNKNOWN_SITE` (404)
@@ -33,11 +46,35 @@ const resolved = new WeakMap<FastifyRequest, ResolvedSite>()
  */
 export function createSiteResolver (options: SiteResolverOptions): (request: FastifyRequest) => ResolvedSite {
   const names = headerNames(options.headerPrefix)
+  const nameList = Object.values(names)
+  // Sites are the same for the same host, headers and table: validated once, then shared (templates and
+  // form definitions cache on the SiteConfig object).
+  const sites = memo<SiteConfig>(10_000)
+  let cachedTable: SitesTable | undefined
   return (request) => {
     const cached = resolved.get(request)
     if (cached) return cached
     const host = (request.hostname ?? '').toLowerCase().replace(/\.$/, '')
     const trusted = options.isTrustedPeer(request)
+    const table = options.table()
+    if (table !== cachedTable) {
+      cachedTable = table
+      sites.clear()
+    }
+    let key = `${trusted ? 1 : 0}\0${host}`
+    if (trusted) {
+      for (const name of nameList) {
+        const value = request.headers[name]
+        if (value !== undefined) key += `\0${name}\0${String(value)}`
+      }
+    }
+    const known = sites.get(key)
+    if (known) {
+      if (!trusted) logIgnored(request, host, options.headerPrefix)
+      const result = { site: known, host, trusted }
+      resolved.set(request, result)
+      return result
+    }
     let proxy: SiteSettings = {}
     let fromProxy: ReadonlySet<string> = new Set()
     if (trusted) {
@@ -50,10 +87,8 @@ export function createSiteResolver (options: SiteResolverOptions): (request: Fas
         throw new errors.SiteMisconfigured(host, (err as Error).message)
       }
     } else {
-      const ignored = prefixedHeaders(request.headers, options.headerPrefix)
-      if (ignored.length > 0) request.log.warn({ host, peer: request.socket.remoteAddress, ignored }, 'ignored landing headers from an untrusted peer')
+      logIgnored(request, host, options.headerPrefix)
     }
-    const table = options.table()
     let base = table.sites.get(host)
     // Sign-ups on unknown hosts go under one id, so a client cannot invent sites by sending Host headers.
     let id = host
@@ -70,8 +105,14 @@ export function createSiteResolver (options: SiteResolverOptions): (request: Fas
       request.log.error({ host }, `landing site ${host} misconfigured: ${(err as Error).message}`)
       throw new errors.SiteMisconfigured(host, (err as Error).message)
     }
+    sites.set(key, site)
     const result = { site, host, trusted }
     resolved.set(request, result)
     return result
   }
+}
+
+function logIgnored (request: FastifyRequest, host: string, prefix: string): void {
+  const ignored = prefixedHeaders(request.headers, prefix)
+  if (ignored.length > 0) request.log.warn({ host, peer: request.socket.remoteAddress, ignored }, 'ignored landing headers from an untrusted peer')
 }

@@ -29,6 +29,7 @@ function build (site: SiteConfig, consentText: string) {
 export type SignupForm = ReturnType<typeof build>
 
 const cache = new Map<string, SignupForm>()
+const bySite = new WeakMap<SiteConfig, SignupForm>()
 
 /** The consent wording shown to this site's visitors; its hash is the consent version stored with a sign-up. */
 export function consentTextFor (site: SiteConfig): string {
@@ -37,6 +38,8 @@ export function consentTextFor (site: SiteConfig): string {
 
 /** The sign-up form of a site (definitions are cached per wording and locale). */
 export function signupFormFor (site: SiteConfig): SignupForm {
+  const known = bySite.get(site)
+  if (known) return known
   const consentText = consentTextFor(site)
   const key = `${site.locale}\n${site.consentRequired}\n${consentText}`
   let form = cache.get(key)
@@ -45,6 +48,7 @@ export function signupFormFor (site: SiteConfig): SignupForm {
     form = build(site, consentText)
     cache.set(key, form)
   }
+  bySite.set(site, form)
   return form
 }
 

@@ -41,11 +41,22 @@ export function createPeerCheck (options: TrustedProxies = {}): PeerCheck {
     list.addAddress('::1', 'ipv6')
   }
   for (const entry of options.cidrs ?? []) addCidr(list, entry)
+  const check = (address: string) => {
+    if (address.startsWith('::ffff:') && isIP(address.slice(7)) === 4) return list.check(address.slice(7), 'ipv4')
+    return list.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4')
+  }
+  // BlockList.check allocates a SocketAddress per call; peers repeat (the proxy), so remember the answers.
+  const seen = new Map<string, boolean>()
   return (request) => {
     const address = request.socket.remoteAddress
     // A unix-socket peer has no remote address.
     if (address === undefined) return unixSocket && request.socket.remoteFamily === undefined
-    if (address.startsWith('::ffff:') && isIP(address.slice(7)) === 4) return list.check(address.slice(7), 'ipv4')
-    return list.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4')
+    let trusted = seen.get(address)
+    if (trusted === undefined) {
+      trusted = check(address)
+      if (seen.size >= 10_000) seen.clear()
+      seen.set(address, trusted)
+    }
+    return trusted
   }
 }

@@ -10,14 +10,15 @@ const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
 const fixture = fileURLToPath(new URL('./fixtures/server.ts', import.meta.url))
 afterAll(removeTempDirs)
 
-async function startServer (db: string): Promise<{ child: ChildProcess, origin: string }> {
+async function startServer (db: string): Promise<{ child: ChildProcess, origin: string, exited: Promise<unknown> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@shipyard/source', fixture], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', LANDING_DB: db },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
+  const exited = once(child, 'exit')
   const [line] = await once(child.stdout!.setEncoding('utf8'), 'data') as [string]
-  return { child, origin: `http://127.0.0.1:${line.trim()}` }
+  return { child, origin: `http://127.0.0.1:${line.trim()}`, exited }
 }
 
 describe('durability', () => {
@@ -56,7 +57,7 @@ describe('durability', () => {
       }
     })
     await Promise.all(attempts)
-    await once(first.child, 'exit').catch(() => {})
+    await first.exited
     expect(first.child.signalCode).toBe('SIGKILL')
     expect(acknowledged.length).toBeGreaterThan(0)
 
@@ -67,7 +68,8 @@ describe('durability', () => {
       for (const email of acknowledged) expect(stored).toContain(email)
     } finally {
       second.child.kill('SIGKILL')
-      await dispatcher.close()
+      await second.exited
+      await dispatcher.destroy()
     }
-  })
+  }, 90_000)
 })
