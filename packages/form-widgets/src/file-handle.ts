@@ -29,7 +29,8 @@ export interface FileHandle {
   readonly bytesRead: number
   /**
    * Reads up to `bytes` bytes from the start of the file without consuming them: they are pushed back and
-   * `stream` still yields the whole file. Resolves with fewer bytes when the file is shorter.
+   * `stream` still yields the whole file. Resolves with fewer bytes when the file is shorter; rejects with the
+   * stream's error (413 over the limit, 400 aborted).
    */
   peek (bytes: number): Promise<Buffer>
   /** reads the rest of the file and drops it; resolves when the part has ended */
@@ -113,6 +114,7 @@ export class MultipartFileHandle implements FileHandle {
     } finally {
       stream.off('end', onEnd)
     }
+    if (stream.errored) throw stream.errored
     const head = Buffer.concat(chunks, length)
     if (head.length > 0 && !stream.destroyed) stream.unshift(head)
     return head.subarray(0, bytes)

@@ -149,6 +149,24 @@ describe('multipart upload form', () => {
     await client.waitClosed()
   })
 
+  it('peek() rejects with SHIPYARD_FORM_FILE_TOO_LARGE when the file crossed maxSize before it was handed over', async () => {
+    const seen = deferred<string>()
+    handler = async (form) => {
+      try {
+        await form.data.document!.peek(8)
+        seen.resolve('no error')
+      } catch (err) {
+        seen.resolve((err as { code: string }).code)
+        throw err
+      }
+    }
+    // One write holds the whole 5000-byte file, so busboy has truncated it before bind returns.
+    const body = multipartBody(boundary, [...head(), { name: 'document', filename: 'big.txt', type: 'text/plain', content: Buffer.alloc(5000, 1) }])
+    const res = await app.inject({ method: 'POST', url: '/upload', headers: { cookie: csrf.cookie, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: body })
+    expect(await seen.promise).toBe('SHIPYARD_FORM_FILE_TOO_LARGE')
+    expect(res.statusCode).toBe(413)
+  })
+
   it('accepts a file of exactly maxSize bytes', async () => {
     handler = async (form) => {
       const out = sink()
