@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, readFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -29,7 +29,8 @@ declare module 'vitest' {
 /** Starts one Ceph RADOS Gateway for the whole run (scripts/ceph-rgw.sh) and warms it up. */
 export default async function setup (project: TestProject): Promise<() => Promise<void>> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
-  const dir = join(await mkdtemp(join(tmpdir(), 'shipyard-s3-upload-')), 'ceph')
+  const parent = await mkdtemp(join(tmpdir(), 'shipyard-s3-upload-'))
+  const dir = join(parent, 'ceph')
   const started = Date.now()
   await run(script, ['start', dir], { timeout: 120_000 })
   const env = Object.fromEntries((await readFile(join(dir, 's3.env'), 'utf8')).trim().split('\n').map((line) => line.split('=', 2) as [string, string]))
@@ -47,5 +48,6 @@ export default async function setup (project: TestProject): Promise<() => Promis
   project.provide('ceph', ceph)
   return async () => {
     await run(script, ['stop', dir], { timeout: 60_000 })
+    await rm(parent, { recursive: true, force: true })
   }
 }
