@@ -4,7 +4,7 @@ import { request } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
 import healthWatchdog from '../src/index.js'
 import { maintenancePath } from './helpers/app.js'
-import { freePort, startHaproxy } from './helpers/haproxy.js'
+import { freePort, startHaproxy } from '../../../test-support/haproxy.js'
 
 const INTER = 300
 const FALL = 2

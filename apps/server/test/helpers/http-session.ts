@@ -25,6 +25,11 @@ export class HttpSession {
   cookie (name: string): string | undefined {
     return this.cookies.get(name)
   }
+
+  /** Takes over another session's cookies, as one browser talking to another instance would. */
+  adopt (other: HttpSession): void {
+    for (const [name, value] of other.cookies) this.cookies.set(name, value)
+  }
 }
 
 /** The value of the hidden CSRF field in a rendered form. */

@@ -32,7 +32,7 @@ async function waitForPort (port: number, child: ChildProcess, output: () => str
 
 /** Runs HAProxy in the foreground on a config written to a temp dir; `stop` kills it. */
 export async function startHaproxy (config: string, frontendPort: number): Promise<{ stop: () => Promise<void>, output: () => string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'health-watchdog-haproxy-'))
+  const dir = mkdtempSync(join(tmpdir(), 'shipyard-haproxy-'))
   const file = join(dir, 'haproxy.cfg')
   writeFileSync(file, config)
   let text = ''
