@@ -45,26 +45,36 @@ async function measure (path: string, connections: number, extra: string[] = [])
   const limit = extra.includes('-a') ? [] : ['-d', String(DURATION)]
   const { stdout } = await run(autocannonBin, ['-c', String(connections), ...limit, '--json', ...extra, `${base}${path}`], { maxBuffer: 64 * 1024 * 1024 })
   const r = JSON.parse(stdout)
-  return { rps: r.requests.average, p99: r.latency.p99, status2xx: r['2xx'], status3xx: r['3xx'], other: r['1xx'] + r['4xx'] + r['5xx'] + r.errors + r.timeouts }
+  // With a fixed amount the run ends mid-second: divide the answers by the real duration.
+  const rps = extra.includes('-a') ? (r['2xx'] + r['3xx']) / r.duration : r.requests.average
+  return { rps, p99: r.latency.p99, status2xx: r['2xx'], status3xx: r['3xx'], other: r['1xx'] + r['4xx'] + r['5xx'] + r.errors + r.timeouts }
 }
 
 function best (results: Result[]): Result {
   return results.reduce((a, b) => (b.rps > a.rps ? b : a))
 }
 
-// 1. landing page against the same bytes from a bare route
+// 1. landing page against the same bytes from a bare route: a first visit (no cookie: form-widgets mints the
+//    CSRF cookie and a token) and a returning visitor (cookie sent: a token only)
+const visitor = String((await app.inject({ url: '/', headers: { host: 'bench.test' } })).headers['set-cookie']).split(';')[0]!
+type PageTarget = 'bare' | 'landing' | 'returning'
+const pageTargets: Record<PageTarget, [string, string[]]> = { bare: ['/bare', []], landing: ['/', []], returning: ['/', ['-H', `cookie=${visitor}`]] }
 await measure('/bare', 50)
-const pages: Record<'bare' | 'landing', Result[]> = { bare: [], landing: [] }
+await measure('/', 50)
+const pages: Record<PageTarget, Result[]> = { bare: [], landing: [], returning: [] }
 for (let round = 0; round < ROUNDS; round++) {
-  for (const name of (round % 2 === 0 ? ['bare', 'landing'] : ['landing', 'bare']) as Array<'bare' | 'landing'>) {
-    const result = await measure(name === 'bare' ? '/bare' : '/', 50)
+  const order = Object.keys(pageTargets) as PageTarget[]
+  for (const name of round % 2 === 0 ? order : order.reverse()) {
+    const result = await measure(pageTargets[name][0], 50, pageTargets[name][1])
     if (result.other > 0 || result.status2xx === 0) throw new Error(`${name}: ${result.other} failed answers`)
     pages[name].push(result)
   }
 }
 const bare = best(pages.bare)
 const landing = best(pages.landing)
+const returning = best(pages.returning)
 const pageRatio = landing.rps / bare.rps
+const returningRatio = returning.rps / bare.rps
 
 // 2. sign-ups: one form token and cookie, reused (tokens are stateless and valid 24 h); [<id>] → unique address
 const form = await app.inject({ url: '/', headers: { host: 'bench.test' } })
@@ -90,10 +100,11 @@ const bareSignup = best(bareSignups)
 console.log(`| target | requests/s (best of ${ROUNDS} rounds: ${DURATION} s, or ${SIGNUPS_PER_ROUND} POSTs) | p99 latency |`)
 console.log('|---|---|---|')
 console.log(`| bare route, same HTML (50 connections) | ${Math.round(bare.rps)} | ${bare.p99} ms |`)
-console.log(`| landing page \`GET /\` (50 connections) | ${Math.round(landing.rps)} | ${landing.p99} ms |`)
+console.log(`| landing page \`GET /\`, first visit: new CSRF cookie + token (50 connections) | ${Math.round(landing.rps)} | ${landing.p99} ms |`)
+console.log(`| landing page \`GET /\`, returning visitor: token only (50 connections) | ${Math.round(returning.rps)} | ${returning.p99} ms |`)
 console.log(`| bare \`POST\` → 303, nothing stored (100 connections) | ${Math.round(bareSignup.rps)} | ${bareSignup.p99} ms |`)
 console.log(`| sign-up \`POST /signup\` into SQLite (100 connections) | ${Math.round(signup.rps)} | ${signup.p99} ms |`)
-console.log(`\nlanding / bare: ${(pageRatio * 100).toFixed(1)} % (target ≥ 70 %)`)
+console.log(`\nlanding / bare: first visit ${(pageRatio * 100).toFixed(1)} %, returning visitor ${(returningRatio * 100).toFixed(1)} % (target ≥ 70 %)`)
 console.log(`sign-ups: ${Math.round(signup.rps)}/s (target ≥ 2000/s); rows stored ${rows} = acknowledged ${acknowledged}: ${rows === acknowledged ? 'yes' : 'NO'}`)
 console.log(`node ${process.version}`)
 
