@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const serverRoot = fileURLToPath(new URL('../..', import.meta.url))
@@ -18,10 +19,10 @@ export interface SpawnedServer {
  * Runs the CLI as ops would, in a child process with only the given environment. `built: true` runs dist/
  * (what `pnpm start` runs); otherwise src/ through tsx and the `@shipyard/source` condition.
  */
-export function spawnServer (args: string[], env: Record<string, string>, { built = false } = {}): SpawnedServer {
-  const nodeArgs = built ? ['dist/cli.mjs'] : ['--import', 'tsx', '--conditions=@shipyard/source', 'src/cli.ts']
+export function spawnServer (args: string[], env: Record<string, string>, { built = false, cwd = serverRoot } = {}): SpawnedServer {
+  const nodeArgs = built ? [join(serverRoot, 'dist/cli.mjs')] : ['--import', 'tsx', '--conditions=@shipyard/source', join(serverRoot, 'src/cli.ts')]
   const child = spawn(process.execPath, [...nodeArgs, ...args], {
-    cwd: serverRoot,
+    cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
