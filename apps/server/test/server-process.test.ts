@@ -30,11 +30,12 @@ function getOverSocket (socketPath: string, path: string): Promise<{ status: num
 describe('shipyard start', () => {
   it('starts with pino JSON logs, answers GET / and exits 0 within 5 s of SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'shipyard-data-'))
-    const server = start({ HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir })
+    // the health feature alone: it needs a secret (ADMIN_TOKEN), generated here, which must never be logged
+    const server = start({ HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, FEATURES: 'health', HEALTH_DRAIN_DELAY: '0' })
     const address = await listeningAddress(server)
     const res = await fetch(`${address}/`)
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({ name: 'shipyard', mounted: [] })
+    expect(await res.json()).toMatchObject({ name: 'shipyard', mounted: expect.arrayContaining([expect.objectContaining({ feature: 'health' })]) })
     expect(server.logs.some((l) => typeof l.level === 'number' && typeof l.time === 'number')).toBe(true)
 
     // secrets (generated here) never reach the logs
@@ -117,7 +118,7 @@ describe('shipyard cli', () => {
     expect(JSON.stringify(ok.logs) + stdout).toContain('"csrfSecret": "(set)"')
     expect(JSON.stringify(ok.logs) + stdout).not.toContain('s'.repeat(40))
 
-    const bad = start({ PORT: '-1', NODE_ENV: 'production' }, ['config', 'check'])
+    const bad = start({ PORT: '-1', NODE_ENV: 'production', FEATURES: 'forms,uploads,health' }, ['config', 'check'])
     expect((await bad.exited).code).toBe(1)
     for (const key of ['PORT', 'CSRF_SECRET', 'COOKIE_SECRET', 'ADMIN_TOKEN']) expect(bad.stderr()).toContain(key)
 
