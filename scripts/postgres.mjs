@@ -8,9 +8,9 @@
 // CLI: `node scripts/postgres.mjs` prints `DATABASE_URL=…` and keeps the cluster until Ctrl-C.
 // It listens on 127.0.0.1 on a free port with `trust` auth (and a unix socket in the temp dir). Postgres refuses
 // to run as root: as root it runs as the `postgres` user through setpriv. fsync is off: it is a test cluster.
-// Binaries come from PG_BIN (default /usr/lib/postgresql/15/bin).
+// Binaries come from PG_BIN, else the newest /usr/lib/postgresql/<version>/bin (Debian's layout).
 import { execFile, spawn } from 'node:child_process'
-import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
@@ -36,11 +36,18 @@ function asPostgresUser (command, args) {
   return ['setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', command, ...args]]
 }
 
+function debianBin () {
+  const base = '/usr/lib/postgresql'
+  const versions = existsSync(base) ? readdirSync(base).filter((v) => existsSync(join(base, v, 'bin', 'postgres'))) : []
+  versions.sort((a, b) => Number(b) - Number(a))
+  return join(base, versions[0] ?? '15', 'bin')
+}
+
 /**
  * @param {{ bin?: string }} [options]
  * @returns {Promise<{ url: string, port: number, dir: string, stop: () => Promise<void> }>}
  */
-export async function startPostgres ({ bin = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin' } = {}) {
+export async function startPostgres ({ bin = process.env.PG_BIN ?? debianBin() } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'shipyard-pg-'))
   const root = process.getuid?.() === 0
   if (root) {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, inject, it } from 'vitest'
+import { startRedis } from '../../../scripts/redis.mjs'
 import { buildApp, freshPostgresDatabase, removeTempDirs, signUp } from './helpers.js'
 
 const apps: FastifyInstance[] = []
@@ -50,5 +51,17 @@ describe('several instances: PostgreSQL store and Redis rate limits', () => {
     expect(res.statusCode).toBe(503)
     expect(res.body).toContain('sign-ups are temporarily unavailable')
     expect(logs.some((l) => l.msg === 'landing sign-up could not be stored')).toBe(true)
+  })
+
+  it('answers 503 when Redis goes away under a running instance, and stores nothing', async () => {
+    const redis = await startRedis()
+    const { app, logs } = await buildApp({ rateLimit: { redis: redis.url } })
+    apps.push(app)
+    expect((await signUp(app, { email: 'before@example.com' })).statusCode).toBe(303)
+    await redis.stop()
+    const res = await signUp(app, { email: 'after@example.com' })
+    expect(res.statusCode).toBe(503)
+    expect(logs.some((l) => l.msg === 'landing rate-limit store failed')).toBe(true)
+    expect((await app.landing.store.activePage('alpha.test', 0, 10)).map((s) => s.email)).toEqual(['before@example.com'])
   })
 })

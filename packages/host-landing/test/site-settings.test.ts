@@ -54,6 +54,15 @@ describe('site settings from proxy headers', () => {
     expect(css.body).toContain('--accent:#aa3300')
   })
 
+  it('stores sign-ups under the x-landing-site id and applies the theme', async () => {
+    await start()
+    const res = await get({ ...alpha, 'x-landing-site': 'Shared-List', 'x-landing-theme': 'light' })
+    expect(res.body).toContain('class="theme-light"')
+    expect(res.body).toContain('<form method="post" action="/signup"')
+    const resolved = app!.landing.resolveSite({ hostname: 'alpha.test', headers: { ...alpha, 'x-landing-site': 'Shared-List' }, socket: { remoteAddress: '127.0.0.1' }, log: app!.log } as never)
+    expect(resolved).toMatchObject({ host: 'alpha.test', trusted: true, site: { id: 'shared-list', title: 'Alpha', theme: 'auto', locale: 'en', accentColor: '#2563eb', consentRequired: false, collectName: false, template: 'default' } })
+  })
+
   it('honours a custom header prefix', async () => {
     await start({ headerPrefix: 'x-site-' })
     const res = await get({ 'x-site-title': 'Prefixed', 'x-site-email': 'a@alpha.test' })
