@@ -91,6 +91,20 @@ describe('shipyard start', () => {
     expect(existsSync(socketPath)).toBe(false)
   })
 
+  it('a fatal start-up error (port taken) is reported and exits 1', async () => {
+    const { createServer } = await import('node:net')
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+    const port = (taken.address() as import('node:net').AddressInfo).port
+    try {
+      const server = start({ HOST: '127.0.0.1', PORT: String(port) })
+      expect((await server.exited).code).toBe(1)
+      expect(server.stderr()).toContain('EADDRINUSE')
+    } finally {
+      taken.close()
+    }
+  })
+
   it('refuses to take over a socket a live server is using', async () => {
     const socketPath = join(mkdtempSync(join(tmpdir(), 'shipyard-sock-')), 'live.sock')
     const first = start({ SOCKET_PATH: socketPath })
