@@ -24,7 +24,7 @@ let prefix: string
 
 function get (port: number, host: string, headers: Record<string, string> = {}, path = '/'): Promise<{ status: number, body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { host, ...headers } }, (res) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, agent: false, headers: { host, ...headers } }, (res) => {
       let body = ''
       res.setEncoding('utf8').on('data', (chunk: string) => { body += chunk }).on('end', () => resolve({ status: res.statusCode!, body }))
     })
