@@ -35,17 +35,7 @@ const pkg = {
 }
 writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n')
 writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ extends: '../../tsconfig.base.json', include: ['src', 'test'] }, null, 2) + '\n')
-writeFileSync(join(dir, 'tsdown.config.ts'), `import { defineConfig } from 'tsdown'
-
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: 'esm',
-  platform: 'node',
-  target: 'node20.19',
-  fixedExtension: true,
-  dts: true,
-})
-`)
+writeFileSync(join(dir, 'tsdown.config.ts'), "import { packageBuild } from '../../tsdown.base.ts'\n\nexport default packageBuild()\n")
 writeFileSync(join(dir, 'src', 'errors.ts'), `import createError from '@fastify/error'
 
 export const errors = {

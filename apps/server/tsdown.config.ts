@@ -1,10 +1,3 @@
-import { defineConfig } from 'tsdown'
+import { packageBuild } from '../../tsdown.base.ts'
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/cli.ts'],
-  format: 'esm',
-  platform: 'node',
-  target: 'node20.19',
-  fixedExtension: true,
-  dts: true,
-})
+export default packageBuild({ entry: ['src/index.ts', 'src/cli.ts'] })

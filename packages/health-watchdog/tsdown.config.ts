@@ -1,10 +1,3 @@
-import { defineConfig } from 'tsdown'
+import { packageBuild } from '../../tsdown.base.ts'
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: 'esm',
-  platform: 'node',
-  target: 'node20.19',
-  fixedExtension: true,
-  dts: true,
-})
+export default packageBuild()
