@@ -6,6 +6,7 @@ import Database from 'better-sqlite3'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startPostgres } from '../../../scripts/postgres.mjs'
+import { launchChromium } from '../../../test-support/chromium.js'
 import { loadConfig } from '../src/config.js'
 import { exportSignups } from '../src/features/landing.js'
 import { buildServer } from '../src/server.js'
@@ -108,5 +109,28 @@ describe('landing feature', () => {
   it('validates its config keys', () => {
     expect(() => loadConfig({ env: { DATA_DIR: dataDir(), DATABASE_URL: 'mysql://x', LANDING_TRUSTED_PROXIES: 'nope', LANDING_SMTP_URL: 'http://x' } }))
       .toThrow(/DATABASE_URL[\s\S]*LANDING_TRUSTED_PROXIES[\s\S]*LANDING_SMTP_URL/)
+  })
+
+  it('every landing page passes the server\'s helmet CSP in Chromium, sign-up included', async () => {
+    const { app } = await server()
+    const address = await app.listen({ host: '127.0.0.1', port: 0 })
+    const browser = await launchChromium()
+    try {
+      const page = await browser.newPage()
+      const violations: string[] = []
+      page.on('console', (msg) => { if (/Content Security Policy|Refused to/i.test(msg.text())) violations.push(msg.text()) })
+      await page.goto(`${address}/`)
+      expect(await page.locator('h1').textContent()).toBe('Shipyard')
+      await page.getByLabel('Email address').fill('chromium@example.com')
+      await page.getByRole('button', { name: 'Notify me' }).click()
+      await page.waitForURL(`${address}/thanks`)
+      expect(await page.textContent('main')).toContain('You are on the list')
+      await page.goto(`${address}/unsubscribe?token=forged`)
+      expect(await page.textContent('main')).toContain('invalid or unknown link')
+      expect(violations).toEqual([])
+      expect(await app.landing.store.counts()).toEqual([{ site: 'default', active: 1, pending: 0, unsubscribed: 0 }])
+    } finally {
+      await browser.close()
+    }
   })
 })
