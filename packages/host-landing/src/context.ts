@@ -22,9 +22,10 @@ export interface LandingContext {
   clientIp: (request: FastifyRequest, trusted: boolean) => string
   /** `https://host` as the visitor sees it, for links in mails */
   origin: (request: FastifyRequest, trusted: boolean) => string
-  /** true when pages carry a per-response nonce, so they cannot be cached whole */
-  perRequestHead: boolean
-  renderPage: (request: FastifyRequest, reply: FastifyReply, site: SiteConfig, kind: PageKind, contentHtml: string) => string
+  /** the per-response style nonce when `styleNonce` is set */
+  nonceFor: ((request: FastifyRequest, reply: FastifyReply) => string) | undefined
+  /** `nonce` replaces the `styleNonce` call (to render a cacheable page with a marker) */
+  renderPage: (request: FastifyRequest, reply: FastifyReply, site: SiteConfig, kind: PageKind, contentHtml: string, nonce?: string) => string
   /** keeps background work (mails) so close can wait for it */
   track: (work: Promise<unknown>) => void
 }
@@ -49,9 +50,9 @@ export function originOf (request: FastifyRequest, trusted: boolean): string {
 }
 
 export function pageRenderer (templates: ReadonlyMap<string, TemplateRenderer>, styleNonce: ((request: FastifyRequest, reply: FastifyReply) => string) | undefined) {
-  return (request: FastifyRequest, reply: FastifyReply, site: SiteConfig, kind: PageKind, contentHtml: string): string => {
+  return (request: FastifyRequest, reply: FastifyReply, site: SiteConfig, kind: PageKind, contentHtml: string, nonce?: string): string => {
     const headHtml = styleNonce
-      ? `<style nonce="${escapeHtml(styleNonce(request, reply))}">${stylesheet(site.accentColor)}</style>`
+      ? `<style nonce="${escapeHtml(nonce ?? styleNonce(request, reply))}">${stylesheet(site.accentColor)}</style>`
       : '<link rel="stylesheet" href="/landing.css">'
     const render = templates.get(site.template)!
     reply.type('text/html; charset=utf-8')

@@ -165,7 +165,7 @@ const plugin: FastifyPluginAsync<HostLandingOptions> = async (fastify, opts) => 
       exportToken: opts.exportToken,
       clientIp: clientIpReader(opts.clientIpHeader ?? 'x-real-ip'),
       origin: originOf,
-      perRequestHead: opts.styleNonce !== undefined,
+      nonceFor: opts.styleNonce,
       renderPage: pageRenderer(templates, opts.styleNonce),
       track (work) {
         background.add(work)

@@ -9,32 +9,29 @@ import { escapeHtml, message, stylesheet } from './template.js'
 import { textsFor } from './texts.js'
 import { hashIp, sha256, signToken } from './tokens.js'
 
+const tokenMarker = '\uE000token\uE000'
+const nonceMarker = '\uE000nonce\uE000'
+
 /** Landing page, stylesheet, sign-up (post/redirect/get) and thank-you page. */
 export function signupRoutes (app: FastifyInstance, ctx: LandingContext): void {
-  // An unbound form differs between requests only by its CSRF token: render it once per site settings and
-  // splice each request's fresh token in (the token comes from form-widgets as always).
-  // Without a per-response nonce the whole page is cached that way (sites are shared objects, see resolve-site).
-  const formCache = new WeakMap<SiteConfig, [string, string]>()
-  const pageCache = new WeakMap<SiteConfig, [string, string]>()
+  // An unbound landing page differs between requests only by its CSRF token (and the style nonce, when
+  // used): render it once per site settings with markers, then splice each request's values in. The token
+  // still comes from form-widgets for every request. Sites are shared objects (see resolve-site), hence WeakMap.
+  const pageCache = new WeakMap<SiteConfig, string[]>()
   app.get('/', async (request, reply) => {
     const { site } = ctx.resolveSite(request)
     const view = request.form(signupFormFor(site))
     const token = escapeHtml(view.csrfToken ?? '')
-    const page = pageCache.get(site)
-    if (page) return reply.type('text/html; charset=utf-8').send(page[0] + token + page[1])
-    let parts = formCache.get(site)
+    const nonce = ctx.nonceFor ? escapeHtml(ctx.nonceFor(request, reply)) : ''
+    let parts = pageCache.get(site)
     if (!parts) {
-      const halves = renderSignupForm(view, site).split(token)
-      if (token === '' || halves.length !== 2) return ctx.renderPage(request, reply, site, 'landing', halves.join(token))
-      parts = halves as [string, string]
-      formCache.set(site, parts)
+      const html = ctx.renderPage(request, reply, site, 'landing', token ? renderSignupForm(view, site).replace(token, tokenMarker) : renderSignupForm(view, site), nonceMarker)
+      parts = html.split(/(\uE000(?:token|nonce)\uE000)/)
+      pageCache.set(site, parts)
     }
-    const html = ctx.renderPage(request, reply, site, 'landing', parts[0] + token + parts[1])
-    if (!ctx.perRequestHead) {
-      const halves = html.split(token)
-      if (halves.length === 2) pageCache.set(site, halves as [string, string])
-    }
-    return html
+    let out = ''
+    for (const part of parts) out += part === tokenMarker ? token : part === nonceMarker ? nonce : part
+    return reply.type('text/html; charset=utf-8').send(out)
   })
 
   app.get('/landing.css', async (request, reply) => {
