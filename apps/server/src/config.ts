@@ -29,6 +29,7 @@ const coreKeys = [
   { key: 'features', env: 'FEATURES', schema: featureList.default([...FEATURES]), description: `Plugins to mount, comma-separated (${FEATURES.join(', ')}).` },
   { key: 'shutdownTimeout', env: 'SHUTDOWN_TIMEOUT', schema: integerFromString(100, 600_000).default(10_000), description: 'Milliseconds a graceful shutdown may take before the process exits with status 1.' },
   { key: 'trustProxy', env: 'TRUST_PROXY', schema: booleanFromString.default(false), description: 'Trust `X-Forwarded-*` from the peer (enable only behind a proxy).' },
+  { key: 'databaseUrl', env: 'DATABASE_URL', schema: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(), secret: true, description: 'PostgreSQL URL for the data of every feature (landing sign-ups, download bundles) when several instances run; unset: SQLite at `<DATA_DIR>/shipyard.sqlite`.' },
   { key: 'csrfSecret', env: 'CSRF_SECRET', schema: secretSchema, secret: true, description: 'Signs CSRF tokens of every form (≥ 32 characters). Generated into the data dir in development.' },
   { key: 'cookieSecret', env: 'COOKIE_SECRET', schema: secretSchema, secret: true, description: 'Signs cookies such as upload flash messages (≥ 32 characters). Generated in development.' },
   { key: 'adminToken', env: 'ADMIN_TOKEN', schema: secretSchema, secret: true, description: 'Bearer token for admin routes: sign-up export, maintenance, verbose health (≥ 32 characters). Generated in development.' },

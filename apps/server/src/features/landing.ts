@@ -17,7 +17,6 @@ const url = (schemes: string[]) => z.string().refine((value) => schemes.some((s)
 
 /** Configuration keys of the `landing` feature; merged into the server's one schema by config.ts. */
 export const configKeys = [
-  { key: 'databaseUrl', env: 'DATABASE_URL', schema: url(['postgres', 'postgresql']).optional(), secret: true, description: 'PostgreSQL URL for the data of every feature (landing sign-ups, download bundles) when several instances run; unset: SQLite at `<DATA_DIR>/shipyard.sqlite`.' },
   { key: 'landingSecret', env: 'LANDING_SECRET', schema: z.string().min(32, 'must be at least 32 characters').optional(), secret: true, description: 'Signs confirmation/unsubscribe links and keys IP hashes (≥ 32 characters); unset: derived from `CSRF_SECRET` (rotating that then invalidates mailed links).' },
   { key: 'landingSitesFile', env: 'LANDING_SITES_FILE', schema: z.string().min(1).optional(), description: 'JSON or YAML sites file keyed by host name, reloaded on change; proxy headers override its values.' },
   { key: 'landingDefaultSite', env: 'LANDING_DEFAULT_SITE', schema: booleanFromString.default(true), description: 'Answer hosts that neither the proxy nor the sites file describes with the default site (else 404).' },
