@@ -77,3 +77,24 @@ describe('shipyard bundles add', () => {
     expect(help.stdout).toContain('shipyard bundles add <dir|file.json>')
   })
 })
+
+describe('shipyard signups export / uploads sweep (usage; the real runs are in e2e and scale-out tests)', () => {
+  it('explain themselves and reject bad usage with exit 2', async () => {
+    const dataDir = tempDir('data')
+    const help = await cli(['signups', 'export', '--help'], { DATA_DIR: dataDir })
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain('shipyard signups export <site>')
+    const noSite = await cli(['signups', 'export'], { DATA_DIR: dataDir })
+    expect(noSite.code).toBe(2)
+
+    const sweepHelp = await cli(['uploads', 'sweep', '--help'], { DATA_DIR: dataDir })
+    expect(sweepHelp.code).toBe(0)
+    expect(sweepHelp.stdout).toContain('--older-than <hours>')
+    const badAge = await cli(['uploads', 'sweep', '--older-than', 'soon'], { DATA_DIR: dataDir })
+    expect(badAge.code).toBe(2)
+    expect(badAge.stderr).toContain('invalid --older-than "soon"')
+    const filesystem = await cli(['uploads', 'sweep'], { DATA_DIR: dataDir })
+    expect(filesystem.code).toBe(0)
+    expect(filesystem.stdout).toContain('nothing to sweep')
+  })
+})

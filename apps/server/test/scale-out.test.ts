@@ -173,6 +173,20 @@ describe('two instances behind HAProxy share all state', () => {
     for (const url of direct) expect((await fetch(`${url}/download/cluster.zip`)).status).toBe(200)
   })
 
+  it('shipyard uploads sweep aborts multipart uploads left behind under the prefix, and only those', async () => {
+    const { CreateMultipartUploadCommand, AbortMultipartUploadCommand } = await import('@aws-sdk/client-s3')
+    const orphan = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'uploads/orphan.bin' }))
+    const foreign = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'elsewhere/keep.bin' }))
+    const sweep = spawnServer(['uploads', 'sweep', '--older-than', '0'], { ...env, DATA_DIR: mkdtempSync(join(tmpdir(), 'shipyard-cli-')) }, { built: true })
+    expect((await sweep.exited).code).toBe(0)
+    const printed = sweep.logs.map((l) => l.msg).join('\n')
+    expect(printed).toContain(`aborted uploads/orphan.bin (upload id ${orphan.UploadId}`)
+    expect(printed).toContain('1 unfinished upload(s) aborted')
+    const left = (await s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }))).Uploads ?? []
+    expect(left.map((u) => u.Key)).toEqual(['elsewhere/keep.bin'])
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: 'elsewhere/keep.bin', UploadId: foreign.UploadId }))
+  })
+
   it('SIGTERM on one node: HAProxy marks it down and sends everything to the other, with no failed request', async () => {
     const [first] = instances as [SpawnedServer, SpawnedServer]
     first.child.kill('SIGTERM')
