@@ -26,6 +26,11 @@ describe('Dockerfile (linted, not built: no container engine here)', () => {
     expect(dockerfile).toMatch(/HEALTHCHECK[\s\S]*HEALTH_PATH/)
     expect(dockerfile).toMatch(/CMD \["node", "dist\/cli\.mjs", "start"\]/)
   })
+
+  it('has a .dockerignore at the build context (the repository root) keeping local installs and builds out', () => {
+    const ignored = readFileSync(new URL('../../../.dockerignore', import.meta.url), 'utf8').split('\n')
+    for (const pattern of ['**/node_modules', '**/dist', 'data', '.git']) expect(ignored).toContain(pattern)
+  })
 })
 
 describe('systemd unit', () => {
