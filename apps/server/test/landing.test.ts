@@ -134,3 +134,14 @@ describe('landing feature', () => {
     }
   })
 })
+
+describe('landing feature under LANDING_PREFIX', () => {
+  it('serves the page and its sign-up under the prefix, leaving / to the server index', async () => {
+    const { app } = await server({ LANDING_PREFIX: '/welcome' })
+    const page = await app.inject({ url: '/welcome', headers: { host: 'localhost:3000' } })
+    expect(page.statusCode).toBe(200)
+    expect(page.body).toContain('action="/welcome/signup"')
+    expect((await app.inject({ url: '/', headers: { host: 'localhost:3000' } })).json()).toMatchObject({ name: 'shipyard' })
+    expect((await app.inject('/_shipyard')).json().mounted).toContainEqual(expect.objectContaining({ feature: 'landing', path: 'GET /welcome by Host' }))
+  })
+})

@@ -28,6 +28,8 @@ export interface LandingContext {
   renderPage: (request: FastifyRequest, reply: FastifyReply, site: SiteConfig, kind: PageKind, contentHtml: string, nonce?: string) => string
   /** keeps background work (mails) so close can wait for it */
   track: (work: Promise<unknown>) => void
+  /** the `prefix` option: every route and link lives under it ('' by default) */
+  prefix: string
 }
 
 export function clientIpReader (header: string | false) {
@@ -49,11 +51,11 @@ export function originOf (request: FastifyRequest, trusted: boolean): string {
   return `${proto}://${request.host}`
 }
 
-export function pageRenderer (templates: ReadonlyMap<string, TemplateRenderer>, styleNonce: ((request: FastifyRequest, reply: FastifyReply) => string) | undefined) {
+export function pageRenderer (templates: ReadonlyMap<string, TemplateRenderer>, styleNonce: ((request: FastifyRequest, reply: FastifyReply) => string) | undefined, prefix = '') {
   return (request: FastifyRequest, reply: FastifyReply, site: SiteConfig, kind: PageKind, contentHtml: string, nonce?: string): string => {
     const headHtml = styleNonce
       ? `<style nonce="${escapeHtml(nonce ?? styleNonce(request, reply))}">${stylesheet(site.accentColor)}</style>`
-      : '<link rel="stylesheet" href="/landing.css">'
+      : `<link rel="stylesheet" href="${escapeHtml(prefix)}/landing.css">`
     const render = templates.get(site.template)!
     reply.type('text/html; charset=utf-8')
     return render({ site, kind, texts: textsFor(site.locale), headHtml, contentHtml, escape: escapeHtml })

@@ -5,7 +5,7 @@ import { errors } from './errors.js'
 import { signupsCsv } from './export.js'
 import { sameSecret } from './tokens.js'
 
-/** `/_landing/export.csv?site=…` (streaming CSV) and `/_landing/counts` (JSON), behind the export token. */
+/** `<prefix>/_landing/export.csv?site=…` (streaming CSV) and `<prefix>/_landing/counts` (JSON), behind the export token. */
 export function exportRoutes (app: FastifyInstance, ctx: LandingContext, token: string): void {
   app.register(async (scope) => {
     scope.addHook('onRequest', async (request, reply) => {
@@ -17,7 +17,7 @@ export function exportRoutes (app: FastifyInstance, ctx: LandingContext, token: 
       }
     })
 
-    scope.get('/_landing/export.csv', async (request, reply) => {
+    scope.get(`${ctx.prefix}/_landing/export.csv`, async (request, reply) => {
       const site = (request.query as Record<string, unknown>).site
       if (typeof site !== 'string' || !/^[a-z0-9][a-z0-9._-]{0,252}$/.test(site)) throw new errors.InvalidExportQuery('"site" must be a site id, e.g. ?site=example.com')
       reply
@@ -27,7 +27,7 @@ export function exportRoutes (app: FastifyInstance, ctx: LandingContext, token: 
       return reply.send(Readable.from(signupsCsv(ctx.store, site, ctx.secret)))
     })
 
-    scope.get('/_landing/counts', async (_request, reply) => {
+    scope.get(`${ctx.prefix}/_landing/counts`, async (_request, reply) => {
       reply.header('cache-control', 'no-store')
       return { sites: await ctx.store.counts() }
     })

@@ -23,7 +23,7 @@ function cells (s: Signup, secret: string): string[] {
 /**
  * The active (confirmed, not unsubscribed) sign-ups of a site as CSV text chunks, header first, CRLF line ends,
  * read from the store page by page. The last column is the token (signed with the plugin's `secret`) of the unsubscribe link
- * (`https://<host>/unsubscribe?token=…`). Feed it to `Readable.from` or write it to stdout.
+ * (`https://<host><prefix>/unsubscribe?token=…`). Feed it to `Readable.from` or write it to stdout.
  */
 export async function * signupsCsv (store: SignupStore, site: string, secret: string): AsyncGenerator<string> {
   yield csvRow(csvColumns)

@@ -59,6 +59,7 @@ function templatesFrom (option: HostLandingOptions['templates']): Map<string, Te
 const plugin: FastifyPluginAsync<HostLandingOptions> = async (fastify, opts) => {
   const { defaultSite } = validateOptions(opts)
   const headerPrefix = opts.headerPrefix ?? 'x-landing-'
+  const prefix = opts.prefix ?? ''
   let isTrustedPeer
   try {
     isTrustedPeer = createPeerCheck(opts.trustedProxies)
@@ -166,7 +167,8 @@ const plugin: FastifyPluginAsync<HostLandingOptions> = async (fastify, opts) => 
       clientIp: clientIpReader(opts.clientIpHeader ?? 'x-real-ip'),
       origin: originOf,
       nonceFor: opts.styleNonce,
-      renderPage: pageRenderer(templates, opts.styleNonce),
+      renderPage: pageRenderer(templates, opts.styleNonce, prefix),
+      prefix,
       track (work) {
         background.add(work)
         work.finally(() => background.delete(work)).catch(() => {})
@@ -178,7 +180,7 @@ const plugin: FastifyPluginAsync<HostLandingOptions> = async (fastify, opts) => 
       if (status >= 500 && error.code !== errors.SiteMisconfigured.prototype.code) request.log.error({ err: error }, 'landing request failed')
       if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter))
       reply.code(status)
-      if (request.url.startsWith('/_landing/')) return { statusCode: status, code: error.code, error: error.name, message: status >= 500 && !error.code ? 'Internal Server Error' : error.message }
+      if (request.url.startsWith(`${prefix}/_landing/`)) return { statusCode: status, code: error.code, error: error.name, message: status >= 500 && !error.code ? 'Internal Server Error' : error.message }
       return errorPage(ctx, request, reply, error, status)
     })
 

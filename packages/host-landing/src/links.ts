@@ -22,17 +22,18 @@ export function linkRoutes (app: FastifyInstance, ctx: LandingContext): void {
     return result.id
   }
   const buttonPage = (path: string, token: string, heading: string, button: string) =>
-    `<h2>${escapeHtml(heading)}</h2><form method="post" action="${path}"><input type="hidden" name="token" value="${escapeHtml(token)}"><button type="submit">${escapeHtml(button)}</button></form>`
+    `<h2>${escapeHtml(heading)}</h2><form method="post" action="${escapeHtml(path)}"><input type="hidden" name="token" value="${escapeHtml(token)}"><button type="submit">${escapeHtml(button)}</button></form>`
 
-  app.get('/confirm', async (request, reply) => {
+  const { prefix } = ctx
+  app.get(`${prefix}/confirm`, async (request, reply) => {
     const { site } = ctx.resolveSite(request)
     const signup = await ctx.store.get(check(request, 'confirm', site.id))
     if (!signup || signup.site !== site.id) throw new errors.ExpiredToken()
     const texts = textsFor(site.locale)
-    return ctx.renderPage(request, reply, site, 'confirm', buttonPage('/confirm', String(tokenOf(request)), texts.confirmHeading, texts.confirmButton))
+    return ctx.renderPage(request, reply, site, 'confirm', buttonPage(`${prefix}/confirm`, String(tokenOf(request)), texts.confirmHeading, texts.confirmButton))
   })
 
-  app.post('/confirm', async (request, reply) => {
+  app.post(`${prefix}/confirm`, async (request, reply) => {
     const { site } = ctx.resolveSite(request)
     const id = check(request, 'confirm', site.id)
     const signup = await ctx.store.get(id)
@@ -42,14 +43,14 @@ export function linkRoutes (app: FastifyInstance, ctx: LandingContext): void {
     return ctx.renderPage(request, reply, site, 'confirmed', `<h2>${escapeHtml(texts.thanksHeading)}</h2>${message(texts.confirmed, site)}`)
   })
 
-  app.get('/unsubscribe', async (request, reply) => {
+  app.get(`${prefix}/unsubscribe`, async (request, reply) => {
     const { site } = ctx.resolveSite(request)
     check(request, 'unsubscribe', site.id)
     const texts = textsFor(site.locale)
-    return ctx.renderPage(request, reply, site, 'unsubscribe', buttonPage('/unsubscribe', String(tokenOf(request)), texts.unsubscribeHeading, texts.unsubscribeButton))
+    return ctx.renderPage(request, reply, site, 'unsubscribe', buttonPage(`${prefix}/unsubscribe`, String(tokenOf(request)), texts.unsubscribeHeading, texts.unsubscribeButton))
   })
 
-  app.post('/unsubscribe', async (request, reply) => {
+  app.post(`${prefix}/unsubscribe`, async (request, reply) => {
     const { site } = ctx.resolveSite(request)
     const id = check(request, 'unsubscribe', site.id)
     // Unknown (deleted) or already unsubscribed: the outcome the visitor wants holds either way.

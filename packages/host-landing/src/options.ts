@@ -50,6 +50,11 @@ export interface HostLandingOptions {
   exportToken?: string
   /** double opt-in by mail, on when given */
   doubleOptIn?: DoubleOptInOptions
+  /**
+   * path every route of the plugin lives under (default `''`: the landing page is the root of each host);
+   * e.g. `/welcome` serves the page at `/welcome` and the sign-up at `/welcome/signup`
+   */
+  prefix?: string
 }
 
 function fail (message: string): never {
@@ -72,6 +77,9 @@ export function validateOptions (opts: HostLandingOptions): { defaultSite: SiteS
   }
   if (opts.clientIpHeader !== undefined && opts.clientIpHeader !== false && (typeof opts.clientIpHeader !== 'string' || !/^[a-z0-9-]+$/.test(opts.clientIpHeader))) {
     fail('"clientIpHeader" must be a lower-case header name or false')
+  }
+  if (opts.prefix !== undefined && (typeof opts.prefix !== 'string' || !/^(\/[A-Za-z0-9._~-]+)*$/.test(opts.prefix))) {
+    fail('"prefix" must be "" or a path such as /welcome, without a trailing slash')
   }
   if (opts.sitesFile !== undefined && (typeof opts.sitesFile !== 'string' || opts.sitesFile === '')) fail('"sitesFile" must be a file path')
   if (opts.styleNonce !== undefined && typeof opts.styleNonce !== 'function') fail('"styleNonce" must be a function returning the nonce')

@@ -53,10 +53,10 @@ export function signupFormFor (site: SiteConfig): SignupForm {
 }
 
 /** The `<form>`: errors, email, optional name and consent, the hidden honeypot, CSRF and the button. */
-export function renderSignupForm (view: FormView<SignupForm extends FormDefinition<infer F> ? F : never>, site: SiteConfig): string {
+export function renderSignupForm (view: FormView<SignupForm extends FormDefinition<infer F> ? F : never>, site: SiteConfig, prefix = ''): string {
   const texts = textsFor(site.locale)
   const privacy = site.privacyPolicyUrl ? `<p class="landing-privacy"><a href="${escapeHtml(site.privacyPolicyUrl)}">${escapeHtml(texts.privacyPolicy)}</a></p>` : ''
-  return '<form method="post" action="/signup" class="landing-form">' +
+  return `<form method="post" action="${escapeHtml(prefix)}/signup" class="landing-form">` +
     view.renderFormErrors() +
     view.renderField('email') +
     (site.collectName ? view.renderField('name') : '') +

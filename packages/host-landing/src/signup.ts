@@ -18,14 +18,15 @@ export function signupRoutes (app: FastifyInstance, ctx: LandingContext): void {
   // used): render it once per site settings with markers, then splice each request's values in. The token
   // still comes from form-widgets for every request. Sites are shared objects (see resolve-site), hence WeakMap.
   const pageCache = new WeakMap<SiteConfig, string[]>()
-  app.get('/', async (request, reply) => {
+  const { prefix } = ctx
+  app.get(prefix || '/', async (request, reply) => {
     const { site } = ctx.resolveSite(request)
     const view = request.form(signupFormFor(site))
     const token = escapeHtml(view.csrfToken ?? '')
     const nonce = ctx.nonceFor ? escapeHtml(ctx.nonceFor(request, reply)) : ''
     let parts = pageCache.get(site)
     if (!parts) {
-      const html = ctx.renderPage(request, reply, site, 'landing', token ? renderSignupForm(view, site).replace(token, tokenMarker) : renderSignupForm(view, site), nonceMarker)
+      const html = ctx.renderPage(request, reply, site, 'landing', token ? renderSignupForm(view, site, prefix).replace(token, tokenMarker) : renderSignupForm(view, site, prefix), nonceMarker)
       parts = html.split(/(\uE000(?:token|nonce)\uE000)/)
       pageCache.set(site, parts)
     }
@@ -34,20 +35,20 @@ export function signupRoutes (app: FastifyInstance, ctx: LandingContext): void {
     return reply.type('text/html; charset=utf-8').send(out)
   })
 
-  app.get('/landing.css', async (request, reply) => {
+  app.get(`${prefix}/landing.css`, async (request, reply) => {
     const { site } = ctx.resolveSite(request)
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300')
     return stylesheet(site.accentColor)
   })
 
-  app.get('/thanks', async (request, reply) => {
+  app.get(`${prefix}/thanks`, async (request, reply) => {
     const { site } = ctx.resolveSite(request)
     const texts = textsFor(site.locale)
     const content = `<h2>${texts.thanksHeading}</h2>${message(ctx.mailer ? texts.checkInbox : texts.thanks, site)}`
     return ctx.renderPage(request, reply, site, 'thanks', content)
   })
 
-  app.post('/signup', async (request, reply) => {
+  app.post(`${prefix}/signup`, async (request, reply) => {
     const { site, trusted } = ctx.resolveSite(request)
     const ip = ctx.clientIp(request, trusted)
     await ctx.limit(request, 'perIp', ip)
@@ -55,12 +56,12 @@ export function signupRoutes (app: FastifyInstance, ctx: LandingContext): void {
     const form = await request.bindForm(signupFormFor(site), { locale: site.locale })
     if (!form.valid) {
       reply.code(400)
-      return ctx.renderPage(request, reply, site, 'landing', renderSignupForm(form, site))
+      return ctx.renderPage(request, reply, site, 'landing', renderSignupForm(form, site, prefix))
     }
     // A bot filled the invisible field: it sees the usual success, nothing is stored.
     if (form.data[honeypotField]) {
       request.log.info({ site: site.id }, 'landing sign-up caught by the honeypot')
-      return reply.redirect('/thanks', 303)
+      return reply.redirect(`${prefix}/thanks`, 303)
     }
     const email = normaliseEmail(form.data.email)!
     await ctx.limit(request, 'perAddress', `${site.id}:${email}`)
@@ -90,7 +91,7 @@ export function signupRoutes (app: FastifyInstance, ctx: LandingContext): void {
     const signup = result.signup
     if (ctx.mailer && signup.status === 'pending') {
       const mailer = ctx.mailer
-      const link = `${ctx.origin(request, trusted)}/confirm?token=${signToken(ctx.secret, 'confirm', site.id, signup.id, signup.createdAt.getTime() + ctx.confirmationTtl)}`
+      const link = `${ctx.origin(request, trusted)}${prefix}/confirm?token=${signToken(ctx.secret, 'confirm', site.id, signup.id, signup.createdAt.getTime() + ctx.confirmationTtl)}`
       ctx.track((async () => {
         if (!await ctx.store.claimConfirmationMail(signup.id, ctx.maxConfirmationMails)) {
           request.log.info({ site: site.id }, 'landing confirmation mail not sent: cap reached')
@@ -99,6 +100,6 @@ export function signupRoutes (app: FastifyInstance, ctx: LandingContext): void {
         await mailer.sendConfirmation({ site, to: signup.email, link })
       })().catch((err: unknown) => request.log.error({ err, site: site.id }, 'landing confirmation mail failed')))
     }
-    return reply.redirect('/thanks', 303)
+    return reply.redirect(`${prefix}/thanks`, 303)
   })
 }

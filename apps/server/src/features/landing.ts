@@ -18,6 +18,7 @@ const url = (schemes: string[]) => z.string().refine((value) => schemes.some((s)
 /** Configuration keys of the `landing` feature; merged into the server's one schema by config.ts. */
 export const configKeys = [
   { key: 'landingSecret', env: 'LANDING_SECRET', schema: z.string().min(32, 'must be at least 32 characters').optional(), secret: true, description: 'Signs confirmation/unsubscribe links and keys IP hashes (≥ 32 characters); unset: derived from `CSRF_SECRET` (rotating that then invalidates mailed links).' },
+  { key: 'landingPrefix', env: 'LANDING_PREFIX', schema: z.string().regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'must be empty or a path such as /welcome').default(''), description: 'Path the landing pages live under on every host (default: the root of each host); the sign-up, thank-you, link and export routes follow it.' },
   { key: 'landingSitesFile', env: 'LANDING_SITES_FILE', schema: z.string().min(1).optional(), description: 'JSON or YAML sites file keyed by host name, reloaded on change; proxy headers override its values.' },
   { key: 'landingDefaultSite', env: 'LANDING_DEFAULT_SITE', schema: booleanFromString.default(true), description: 'Answer hosts that neither the proxy nor the sites file describes with the default site (else 404).' },
   { key: 'landingDefaultTitle', env: 'LANDING_DEFAULT_TITLE', schema: z.string().min(1).max(200).default('Shipyard'), description: 'Title of the default site.' },
@@ -64,6 +65,7 @@ export function landingOptions (config: ServerConfig): HostLandingOptions {
       ? { id: 'default', title: config.landingDefaultTitle, contactEmail: config.landingDefaultEmail, tagline: config.landingDefaultTagline }
       : undefined,
     headerPrefix: config.landingHeaderPrefix,
+    prefix: config.landingPrefix,
     trustedProxies: { unixSocket: true, loopback: config.landingTrustLoopback, cidrs: config.landingTrustedProxies },
     // helmet (enableCSPNonces) gives every response a style nonce: the page inlines its CSS under it.
     styleNonce: (_request, reply: FastifyReply) => (reply as FastifyReply & { cspNonce: { style: string } }).cspNonce.style,
@@ -87,11 +89,12 @@ export async function register (app: FastifyInstance, config: ServerConfig): Pro
   if (!app.hasPlugin('@shipyard/form-widgets')) await app.register(formWidgets, { csrf: { secret: config.csrfSecret! } })
   await app.register(hostLanding, landingOptions(config))
   const store = app.landing.store
+  const p = config.landingPrefix
   return [
-    { feature: 'landing', path: 'GET / by Host', description: `landing page per Host from proxy headers (${config.landingHeaderPrefix}*)${config.landingSitesFile ? ' and the sites file' : ''}; sign-ups in ${store.kind === 'postgres' ? 'PostgreSQL' : 'SQLite'}` },
-    { feature: 'landing', path: 'POST /signup, GET /thanks, GET /landing.css', description: 'sign-up (CSRF, honeypot, rate limits) and thank-you page' },
-    { feature: 'landing', path: 'GET|POST /confirm, GET|POST /unsubscribe', description: `signed links${config.landingSmtpUrl ? '; double opt-in by mail is on' : ''}` },
-    { feature: 'landing', path: 'GET /_landing/export.csv?site=, GET /_landing/counts', description: 'CSV export and counts (Bearer ADMIN_TOKEN)' },
+    { feature: 'landing', path: `GET ${p || '/'} by Host`, description: `landing page per Host from proxy headers (${config.landingHeaderPrefix}*)${config.landingSitesFile ? ' and the sites file' : ''}; sign-ups in ${store.kind === 'postgres' ? 'PostgreSQL' : 'SQLite'}` },
+    { feature: 'landing', path: `POST ${p}/signup, GET ${p}/thanks, GET ${p}/landing.css`, description: 'sign-up (CSRF, honeypot, rate limits) and thank-you page' },
+    { feature: 'landing', path: `GET|POST ${p}/confirm, GET|POST ${p}/unsubscribe`, description: `signed links${config.landingSmtpUrl ? '; double opt-in by mail is on' : ''}` },
+    { feature: 'landing', path: `GET ${p}/_landing/export.csv?site=, GET ${p}/_landing/counts`, description: 'CSV export and counts (Bearer ADMIN_TOKEN)' },
   ]
 }
 
