@@ -47,6 +47,9 @@ function decodeFiles (json: string): BundleFiles {
 class SqliteBundleStore implements BundleStore {
   readonly kind = 'sqlite'
   readonly #db: Database.Database
+  // Prepared once: besides saving work, a Statement per call would leave garbage Statement wrappers, whose
+  // collection aborts better-sqlite3 12 built against Node ≥ 24.19 headers (nodejs/node#65446).
+  readonly #statements: { any: Database.Statement, get: Database.Statement, put: Database.Statement }
 
   constructor (file: string) {
     this.#db = new Database(file)
@@ -57,20 +60,24 @@ class SqliteBundleStore implements BundleStore {
       files TEXT NOT NULL,
       created_at INTEGER NOT NULL
     )`)
+    this.#statements = {
+      any: this.#db.prepare('SELECT 1 FROM bundles LIMIT 1'),
+      get: this.#db.prepare('SELECT files, created_at FROM bundles WHERE id = ?'),
+      put: this.#db.prepare('INSERT OR REPLACE INTO bundles (id, files, created_at) VALUES (?, ?, ?)'),
+    }
   }
 
   async isEmpty (): Promise<boolean> {
-    return this.#db.prepare('SELECT 1 FROM bundles LIMIT 1').get() === undefined
+    return this.#statements.any.get() === undefined
   }
 
   async get (id: string): Promise<(Bundle & { createdAt: Date }) | undefined> {
-    const row = this.#db.prepare('SELECT files, created_at FROM bundles WHERE id = ?').get(id) as { files: string, created_at: number } | undefined
+    const row = this.#statements.get.get(id) as { files: string, created_at: number } | undefined
     return row && { id, files: decodeFiles(row.files), createdAt: new Date(row.created_at) }
   }
 
   async put (bundle: Bundle): Promise<string> {
-    this.#db.prepare('INSERT OR REPLACE INTO bundles (id, files, created_at) VALUES (?, ?, ?)')
-      .run(bundle.id, encodeFiles(bundle), (bundle.createdAt ?? new Date()).getTime())
+    this.#statements.put.run(bundle.id, encodeFiles(bundle), (bundle.createdAt ?? new Date()).getTime())
     return bundle.id
   }
 
