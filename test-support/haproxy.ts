@@ -1,19 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { createServer, connect, type AddressInfo } from 'node:net'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 export const HAPROXY = '/usr/sbin/haproxy'
 
-/** A port that was free a moment ago (HAProxy binds its own, so the OS cannot hand one over). */
-export async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
+// One free-port helper for every test starter (HAProxy binds its own port, so the OS cannot hand one over).
+export { freePort } from '../scripts/postgres.mjs'
 
 async function waitForPort (port: number, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 10_000
