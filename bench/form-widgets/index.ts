@@ -115,7 +115,7 @@ function handWritten (body: Record<string, unknown>, token?: string): { valid: b
 }
 
 // ---------------------------------------------------------------- (a) in process
-const runtime: Runtime = { csrf: false, catalogue: defaultCatalogue, locale: 'en', classes: defaultClassNames, limits: defaultLimits, discardTimeout: 5000 }
+const runtime: Runtime = { csrf: false, catalogue: defaultCatalogue, locale: 'en', classes: defaultClassNames, limits: defaultLimits, discardTimeout: 5000, csrfCookieHeader: undefined }
 function fakeRequest (body: Record<string, unknown>): FastifyRequest {
   return { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body, isMultipart: () => false } as unknown as FastifyRequest
 }

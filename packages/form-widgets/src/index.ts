@@ -9,7 +9,8 @@ import { errors } from './errors.js'
 import { unboundForm, type BoundForm, type FormView } from './form-state.js'
 import type { FormDefinition, FormInitial, Fields } from './form.js'
 import { runtimeFrom, type FormWidgetsOptions } from './options.js'
-import { kCookieValue, kMultipartState, kReply, type RequestSlots } from './runtime.js'
+import { issueToken, kCookieValue, kMultipartState, kReply, type RequestSlots } from './runtime.js'
+import { csrfCookieHeader } from './csrf-cookie.js'
 
 export interface RequestFormOptions<F extends Fields> {
   /** values shown in an unbound form */
@@ -25,6 +26,12 @@ declare module 'fastify' {
      * `valid`, `errors`, typed `data` and the renderers. See the README for the multipart file contract.
      */
     bindForm<F extends Fields>(definition: FormDefinition<F>, options?: BindOptions): Promise<BoundForm<F>>
+    /**
+     * A fresh CSRF token for a form whose markup you cache or write yourself (sets the CSRF cookie on the reply
+     * when missing): what `request.form(definition).csrfToken` gives, without building a form. Undefined when
+     * CSRF is off.
+     */
+    csrfToken(): string | undefined
   }
 }
 
@@ -40,6 +47,7 @@ const plugin: FastifyPluginAsync<FormWidgetsOptions> = async (fastify, opts) => 
   if (runtime.csrf && runtime.csrf.cookie && !fastify.hasReplyDecorator('setCookie')) {
     throw new errors.InvalidOption('"csrf.cookie" needs @fastify/cookie: register it before this plugin, leave "registerParsers" on, or set "csrf.cookie" to false')
   }
+  if (runtime.csrf && runtime.csrf.cookie) runtime.csrfCookieHeader = csrfCookieHeader(fastify, runtime.csrf.cookie)
 
   fastify.decorateRequest(kReply, null)
   fastify.decorateRequest(kCookieValue, null)
@@ -55,6 +63,10 @@ const plugin: FastifyPluginAsync<FormWidgetsOptions> = async (fastify, opts) => 
 
   fastify.decorateRequest('form', function form<F extends Fields> (this: FastifyRequest, definition: FormDefinition<F>, options: RequestFormOptions<F> = {}): FormView<F> {
     return unboundForm(runtime, this, definition as unknown as FormDefinition, options.initial ?? {}) as unknown as FormView<F>
+  })
+
+  fastify.decorateRequest('csrfToken', function (this: FastifyRequest) {
+    return issueToken(runtime, this)
   })
 
   fastify.decorateRequest('bindForm', function (this: FastifyRequest, definition: FormDefinition, options?: BindOptions) {

@@ -1,5 +1,5 @@
 import { errors } from './errors.js'
-import type { CsrfCookieOptions, CsrfSettings } from './csrf.js'
+import { signersFor, type CsrfCookieOptions, type CsrfSettings } from './csrf.js'
 import { checkLimits, defaultLimits, type FormLimits } from './limits.js'
 import { defaultCatalogue, type Catalogue, type Messages } from './messages.js'
 import type { Runtime } from './runtime.js'
@@ -59,7 +59,7 @@ function csrfSettings (csrf: CsrfOptions | false | undefined): CsrfSettings | fa
     if (secure !== 'auto' && typeof secure !== 'boolean') fail('"csrf.cookie.secure" must be true, false or "auto"')
     cookie = { name, path: options.path ?? '/', domain: options.domain, sameSite, secure }
   }
-  return { secrets: secrets.map((s) => Buffer.from(s)), maxAge, fieldName, cookie }
+  return { signers: signersFor(secrets), maxAge, fieldName, cookie }
 }
 
 function catalogueFrom (overrides: Record<string, Partial<Messages>> | undefined): Catalogue {
@@ -86,5 +86,6 @@ export function runtimeFrom (opts: FormWidgetsOptions): Runtime {
     classes: { ...defaultClassNames, ...opts.classes },
     limits: { ...defaultLimits, ...opts.limits },
     discardTimeout,
+    csrfCookieHeader: undefined,
   }
 }

@@ -14,6 +14,8 @@ export interface Runtime {
   classes: ClassNames
   limits: Required<FormLimits>
   discardTimeout: number
+  /** the CSRF cookie's `Set-Cookie` value for a cookie value, serialised once at register time */
+  csrfCookieHeader: ((value: string, secure: boolean) => string) | undefined
 }
 
 export const kReply = Symbol('shipyard.form-widgets.reply')
@@ -54,15 +56,15 @@ export function tokenBinding (runtime: Runtime, request: FastifyRequest, create:
   const reply = slots[kReply]
   const value = newCookieValue()
   const secure = csrf.cookie.secure === 'auto' ? request.protocol === 'https' : csrf.cookie.secure
-  reply?.setCookie(csrf.cookie.name, value, {
-    path: csrf.cookie.path,
-    domain: csrf.cookie.domain,
-    sameSite: csrf.cookie.sameSite,
-    secure,
-    httpOnly: true,
-  })
+  // Straight onto the header: @fastify/cookie's onSend merges any cookies set through reply.setCookie().
+  reply?.header('set-cookie', runtime.csrfCookieHeader!(value, secure))
   slots[kCookieValue] = value
   return value
+}
+
+/** A fresh token for a request (and its cookie when missing); undefined when CSRF is off. */
+export function issueToken (runtime: Runtime, request: FastifyRequest): string | undefined {
+  return runtime.csrf ? createToken(runtime.csrf, tokenBinding(runtime, request, true)!) : undefined
 }
 
 export function tokenIssuer (runtime: Runtime, request: FastifyRequest, definition: FormDefinition): (() => string) | undefined {

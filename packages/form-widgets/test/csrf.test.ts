@@ -112,4 +112,57 @@ describe('CSRF', () => {
     const res = await app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'q=shoes' })
     expect(res.json()).toEqual({ q: 'shoes' })
   })
+
+  it('request.csrfToken() gives a token for hand-written markup that the form accepts, with one cookie per request', async () => {
+    app = await buildApp({}, (instance) => {
+      instance.get('/', async (request, reply) => {
+        const first = request.csrfToken()
+        const second = request.csrfToken()
+        reply.type('text/html').send(`<input type="hidden" name="_csrf" value="${first}"><!-- ${second} -->`)
+      })
+      instance.post('/', async (request, reply) => {
+        const form = await request.bindForm(contact)
+        return form.valid ? { ok: true } : reply.code(422).send({ ok: false })
+      })
+    })
+    const page = await app.inject('/')
+    expect(page.headers['set-cookie']).toMatch(/^shipyard_csrf=[\w-]{24}; Path=\/; HttpOnly; SameSite=Lax$/)
+    const { cookie, token } = csrfFrom(page)
+    const second = /<!-- (\S+) -->/.exec(page.body)![1]!
+    expect(second).not.toBe(token)
+    for (const t of [token, second]) expect((await post(cookie, t)).json()).toEqual({ ok: true })
+    expect((await post('shipyard_csrf=AAAAAAAAAAAAAAAAAAAAAAAA', token)).json().code).toBe('SHIPYARD_FORM_CSRF_INVALID')
+  })
+
+  it('request.csrfToken() is undefined with CSRF off', async () => {
+    app = await buildApp({ csrf: false }, (instance) => {
+      instance.get('/', async (request) => ({ token: request.csrfToken() ?? null }))
+    })
+    const page = await app.inject('/')
+    expect(page.json()).toEqual({ token: null })
+    expect(page.headers['set-cookie']).toBeUndefined()
+  })
+
+  it('the CSRF cookie and cookies set with reply.setCookie() all reach the browser', async () => {
+    app = await buildApp({}, (instance) => {
+      instance.get('/', async (request, reply) => {
+        reply.setCookie('theme', 'dark', { path: '/' })
+        return reply.type('text/html').send(request.form(contact).render())
+      })
+      instance.post('/', async (request) => ({ valid: (await request.bindForm(contact)).valid }))
+    })
+    const page = await app.inject('/')
+    const cookies = page.headers['set-cookie'] as string[]
+    expect(cookies).toHaveLength(2)
+    expect(cookies.some((c) => /^shipyard_csrf=[\w-]{24}; Path=\/; HttpOnly; SameSite=Lax$/.test(c))).toBe(true)
+    expect(cookies.filter((c) => c.startsWith('theme=dark;'))).toHaveLength(1)
+    const { token } = csrfFrom(page)
+    const csrfCookie = cookies.find((c) => c.startsWith('shipyard_csrf='))!.split(';')[0]!
+    expect((await post(csrfCookie, token)).json()).toEqual({ valid: true })
+  })
+
+  it('a cookie path or domain @fastify/cookie cannot serialise fails at register time', async () => {
+    await expect(buildApp({ csrf: { secret: SECRET, cookie: { path: '/a;b' } } })).rejects.toMatchObject({ code: 'SHIPYARD_FORM_INVALID_OPTION', message: expect.stringContaining('"csrf.cookie"') })
+    await expect(buildApp({ csrf: { secret: SECRET, cookie: { domain: 'bad domain' } } })).rejects.toMatchObject({ code: 'SHIPYARD_FORM_INVALID_OPTION' })
+  })
 })
