@@ -8,7 +8,7 @@ import { linkRoutes } from './links.js'
 import { createMailer, type Mailer } from './opt-in.js'
 import { sqlitePath, validateOptions, type HostLandingOptions } from './options.js'
 import { setupRateLimits } from './rate-limits.js'
-import { createSiteResolver, type ResolvedSite } from './resolve-site.js'
+import { createSiteResolver, kResolvedSite, type ResolvedSite } from './resolve-site.js'
 import { signupRoutes } from './signup.js'
 import { loadSitesFile, watchSitesFile, type SitesFileWatcher, type SitesTable } from './sites-file.js'
 import { createPostgresStore } from './store/postgres.js'
@@ -136,6 +136,7 @@ const plugin: FastifyPluginAsync<HostLandingOptions> = async (fastify, opts) => 
   })
   const confirmationTtl = opts.doubleOptIn?.confirmationTtl ?? 48 * 3_600_000
 
+  fastify.decorateRequest(kResolvedSite, null)
   fastify.decorate('landing', {
     store,
     resolveSite,

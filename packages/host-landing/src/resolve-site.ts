@@ -23,7 +23,9 @@ export interface SiteResolverOptions {
   templateNames: ReadonlySet<string>
 }
 
-const resolved = new WeakMap<FastifyRequest, ResolvedSite>()
+/** Where a request keeps its resolved site (decorated null by the plugin: a slot is cheaper than a WeakMap). */
+export const kResolvedSite = Symbol('shipyard.host-landing.site')
+type SiteSlot = { [kResolvedSite]: ResolvedSite | null }
 
 /** Bounded memo: a full map is dropped rather than tracked per entry (the working set is a few dozen sites). */
 function memo<V> (max: number) {
@@ -52,7 +54,7 @@ export function createSiteResolver (options: SiteResolverOptions): (request: Fas
   const sites = memo<SiteConfig>(10_000)
   let cachedTable: SitesTable | undefined
   return (request) => {
-    const cached = resolved.get(request)
+    const cached = (request as unknown as SiteSlot)[kResolvedSite]
     if (cached) return cached
     const host = (request.hostname ?? '').toLowerCase().replace(/\.$/, '')
     const trusted = options.isTrustedPeer(request)
@@ -72,7 +74,7 @@ export function createSiteResolver (options: SiteResolverOptions): (request: Fas
     if (known) {
       if (!trusted) logIgnored(request, host, options.headerPrefix)
       const result = { site: known, host, trusted }
-      resolved.set(request, result)
+      ;(request as unknown as SiteSlot)[kResolvedSite] = result
       return result
     }
     let proxy: SiteSettings = {}
@@ -107,7 +109,7 @@ export function createSiteResolver (options: SiteResolverOptions): (request: Fas
     }
     sites.set(key, site)
     const result = { site, host, trusted }
-    resolved.set(request, result)
+    ;(request as unknown as SiteSlot)[kResolvedSite] = result
     return result
   }
 }

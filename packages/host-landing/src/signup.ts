@@ -12,27 +12,45 @@ import { hashIp, sha256, signToken } from './tokens.js'
 const tokenMarker = '\uE000token\uE000'
 const nonceMarker = '\uE000nonce\uE000'
 
+type LandingPage = (token: string, nonce: string) => string
+
+/** The page with its markers replaced by the arguments. */
+function landingPage (html: string): LandingPage {
+  // Round-tripped through UTF-8 so that Latin-1 text becomes one-byte strings again (the markers made the
+  // whole page two-byte), which Node encodes faster when writing the response.
+  const parts = html.split(/(\uE000(?:token|nonce)\uE000)/).map((part) => (part === tokenMarker || part === nonceMarker ? part : Buffer.from(part).toString()))
+  if (parts.length === 3 && parts[1] === tokenMarker) {
+    const [before, , after] = parts as [string, string, string]
+    return (token) => before + token + after
+  }
+  return (token, nonce) => {
+    let out = ''
+    for (const part of parts) out += part === tokenMarker ? token : part === nonceMarker ? nonce : part
+    return out
+  }
+}
+
 /** Landing page, stylesheet, sign-up (post/redirect/get) and thank-you page. */
 export function signupRoutes (app: FastifyInstance, ctx: LandingContext): void {
   // An unbound landing page differs between requests only by its CSRF token (and the style nonce, when
   // used): render it once per site settings with markers, then splice each request's values in. The token
   // still comes from form-widgets for every request. Sites are shared objects (see resolve-site), hence WeakMap.
-  const pageCache = new WeakMap<SiteConfig, string[]>()
+  const pageCache = new WeakMap<SiteConfig, LandingPage>()
   const { prefix } = ctx
   app.get(prefix || '/', async (request, reply) => {
     const { site } = ctx.resolveSite(request)
-    const view = request.form(signupFormFor(site))
-    const token = escapeHtml(view.csrfToken ?? '')
-    const nonce = ctx.nonceFor ? escapeHtml(ctx.nonceFor(request, reply)) : ''
-    let parts = pageCache.get(site)
-    if (!parts) {
-      const html = ctx.renderPage(request, reply, site, 'landing', token ? renderSignupForm(view, site, prefix).replace(token, tokenMarker) : renderSignupForm(view, site, prefix), nonceMarker)
-      parts = html.split(/(\uE000(?:token|nonce)\uE000)/)
-      pageCache.set(site, parts)
+    // a token is base64url and dots (form-widgets' format): nothing in it needs escaping
+    const token = request.csrfToken() ?? ''
+    let page = pageCache.get(site)
+    if (!page) {
+      // rendered once with a stand-in token (the page needs the markup of the form's CSRF field)
+      const view = request.form(signupFormFor(site))
+      const standIn = escapeHtml(view.csrfToken ?? '')
+      const form = renderSignupForm(view, site, prefix)
+      page = landingPage(ctx.renderPage(request, reply, site, 'landing', standIn ? form.replace(standIn, tokenMarker) : form, nonceMarker))
+      pageCache.set(site, page)
     }
-    let out = ''
-    for (const part of parts) out += part === tokenMarker ? token : part === nonceMarker ? nonce : part
-    return reply.type('text/html; charset=utf-8').send(out)
+    return reply.type('text/html; charset=utf-8').send(page(token, ctx.nonceFor ? escapeHtml(ctx.nonceFor(request, reply)) : ''))
   })
 
   app.get(`${prefix}/landing.css`, async (request, reply) => {

@@ -1,13 +1,10 @@
 import { readFileSync } from 'node:fs'
+import { escapeHtml } from '@shipyard/form-widgets'
 import type { SiteConfig } from './site.js'
 import { fill, type Texts } from './texts.js'
 
-const htmlEscapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
-
-/** Escapes text for HTML content and double- or single-quoted attributes. */
-export function escapeHtml (value: string): string {
-  return value.replace(/[&<>"']/g, (c) => htmlEscapes[c]!)
-}
+// The one escaper of form-widgets (content and quoted attributes, with a fast path for clean values).
+export { escapeHtml }
 
 export type PageKind = 'landing' | 'thanks' | 'confirm' | 'confirmed' | 'unsubscribe' | 'unsubscribed' | 'error'
 
