@@ -67,8 +67,8 @@ export function issueToken (runtime: Runtime, request: FastifyRequest): string |
   return runtime.csrf ? createToken(runtime.csrf, tokenBinding(runtime, request, true)!) : undefined
 }
 
+/** Issues a form's token on first use; undefined when CSRF is off for the plugin or the form. */
 export function tokenIssuer (runtime: Runtime, request: FastifyRequest, definition: FormDefinition): (() => string) | undefined {
-  const csrf = runtime.csrf
-  if (!csrf || definition.options.csrf === false) return undefined
-  return () => createToken(csrf, tokenBinding(runtime, request, true)!)
+  if (!runtime.csrf || definition.options.csrf === false) return undefined
+  return () => issueToken(runtime, request)!
 }
