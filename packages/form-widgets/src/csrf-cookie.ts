@@ -16,7 +16,9 @@ export function csrfCookieHeader (fastify: FastifyInstance, cookie: Exclude<Csrf
     } catch (err) {
       throw new errors.InvalidOption(`"csrf.cookie": ${(err as Error).message}`)
     }
-    const at = header.indexOf(PLACEHOLDER)
+    // the header starts `name=value`: cut there, not where the placeholder text first appears (the name or
+    // the path could contain it)
+    const at = cookie.name.length + 1
     return [header.slice(0, at), header.slice(at + PLACEHOLDER.length)] as const
   }
   const [plainBefore, plainAfter] = serialise(false)

@@ -165,4 +165,10 @@ describe('CSRF', () => {
     await expect(buildApp({ csrf: { secret: SECRET, cookie: { path: '/a;b' } } })).rejects.toMatchObject({ code: 'SHIPYARD_FORM_INVALID_OPTION', message: expect.stringContaining('"csrf.cookie"') })
     await expect(buildApp({ csrf: { secret: SECRET, cookie: { domain: 'bad domain' } } })).rejects.toMatchObject({ code: 'SHIPYARD_FORM_INVALID_OPTION' })
   })
+
+  it('serialises the cookie right whatever its name and path contain', async () => {
+    await contactApp({ csrf: { secret: SECRET, cookie: { name: 'COOKIEVALUE', path: '/COOKIEVALUE' } } })
+    const page = await app.inject('/COOKIEVALUE/../')
+    expect(page.headers['set-cookie']).toMatch(/^COOKIEVALUE=[\w-]{24}; Path=\/COOKIEVALUE; HttpOnly; SameSite=Lax$/)
+  })
 })
