@@ -8,7 +8,7 @@ const REUSED = 256
 /**
  * HMAC-SHA256 (RFC 2104) for one key, as base64url, built on `crypto.hash()`. Why not `createHmac`: it builds
  * an HMAC context and a stream object per call and returns a fresh Buffer (a new ArrayBuffer for the garbage
- * collector); on a landing page that was a third of the request's CPU time. Here the padded keys are prepared
+ * collector); under load one call cost about 14 µs of server CPU, a quarter of a landing page. Here the padded keys are prepared
  * once, the inner digest travels as a hex string into a reused buffer and the result is a string, so a
  * signature allocates no ArrayBuffer. Equality with `createHmac` is tested over random keys and messages.
  */
@@ -24,7 +24,7 @@ export function hmacSha256 (key: Buffer): (message: string) => string {
   // (key ⊕ ipad) ‖ message for each message length, as views of `inner`
   const views: Buffer[] = []
   return (message) => {
-    // write() stops before a character that does not fit whole: near the end, count the bytes to be sure
+    // write() stops before a character (up to 4 bytes) that does not fit whole: near the end, count to be sure
     let length = inner.write(message, BLOCK, 'utf8')
     let input: Buffer
     if (length < REUSED - 3 || Buffer.byteLength(message) === length) {
